@@ -1,0 +1,44 @@
+# Thin wrapper: every target is one call of the harness's command line, so
+# `python -m scripts <command>` does the same where there is no make (Windows).
+# Logic lives in scripts/, never here.
+
+PYTHON  ?= python3
+HARNESS  = $(PYTHON) -m scripts
+VARIANT ?= baseline
+FLAVOR  ?= release
+JOBS    ?=
+TESTS   ?=
+REFLEAK ?=
+VARIANTS ?=
+
+JOBS_ARG = $(if $(JOBS),--jobs $(JOBS))
+
+.PHONY: help deps fetch build regrtest lint-patches variants test clean
+
+help:
+	@$(HARNESS) --help
+
+deps:
+	$(HARNESS) deps
+
+fetch:
+	$(HARNESS) fetch
+
+build:
+	$(HARNESS) build --variant $(VARIANT) --flavor $(FLAVOR) $(JOBS_ARG)
+
+regrtest:
+	$(HARNESS) regrtest --variant $(VARIANT) --flavor $(FLAVOR) --tests "$(TESTS)" $(if $(REFLEAK),--refleak) $(JOBS_ARG)
+
+lint-patches:
+	$(HARNESS) lint-patches
+
+variants:
+	$(HARNESS) variants
+
+test:
+	$(HARNESS) test $(if $(VARIANTS),--variants "$(VARIANTS)") $(JOBS_ARG)
+
+# Removes builds and extracted sources; keeps downloads/ (the verified tarball) and results/.
+clean:
+	rm -rf build src

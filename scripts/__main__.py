@@ -1,0 +1,176 @@
+"""The harness's command line: ``python -m scripts <command> [options]``.
+
+Every Makefile target is one of these commands, so the same works where there is no
+make (Windows). Bad input exits 2 with the valid choices; other failures exit 1 with a
+message saying what to do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+from . import build as builder
+from . import deps, patches, regrtest, source, ui
+from .config import DEFAULT_FLAVOR, ROOT, load_pin, load_table
+from .errors import HarnessError
+
+
+def _table():
+    pin = load_pin()
+    series = patches.read_series(pin)
+    return pin, load_table(series=[p.name for p in series])
+
+
+def cmd_deps(args: argparse.Namespace) -> int:
+    """Install build dependencies (apt-get) and the harness venv."""
+    python = deps.ensure_all()
+    ui.step(f"dependencies are in place; harness venv: {python}")
+    return 0
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    """Fetch, verify and extract the pinned CPython source."""
+    tree = source.pristine_tree(load_pin())
+    ui.step(f"pristine source: {tree}")
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Build one variant in one flavor."""
+    spec = builder.resolve(args.variant, args.flavor)
+    builder.build(spec, args.jobs)
+    return 0
+
+
+def cmd_regrtest(args: argparse.Namespace) -> int:
+    """Run CPython's tests on a build, failing only on failures baseline does not have."""
+    tests = args.tests.split() if args.tests else []
+    return regrtest.regrtest(args.variant, args.flavor, tests, args.refleak, args.jobs)
+
+
+def cmd_lint_patches(args: argparse.Namespace) -> int:
+    """Check the patch series: headers, numbering, and that every set applies."""
+    pin, table = _table()
+    pristine = source.pristine_tree(pin)
+    problems = patches.lint(pin, pristine, {name: list(v.patches) for name, v in table.variants.items()})
+    count = len(patches.read_series(pin))
+    if problems:
+        print(f"lint-patches: {len(problems)} problem(s):")
+        for problem in problems:
+            print(f"  - {problem}")
+        return 1
+    ui.step(f"lint-patches: {count} patch(es) in the series; headers complete; every set applies")
+    return 0
+
+
+def cmd_variants(args: argparse.Namespace) -> int:
+    """Print the variants table (Markdown with --markdown, as README.md shows it)."""
+    _, table = _table()
+    if args.markdown:
+        print(variants_markdown(table))
+    else:
+        for name, variant in table.variants.items():
+            print(f"{name:14} {variant.description}")
+        print("flavors: " + ", ".join(f"{f.name} ({f.description})" for f in table.flavors.values()))
+    return 0
+
+
+def variants_markdown(table) -> str:
+    """The README's variants table, generated from variants.toml."""
+    rows = ["| variant | what it is | patches | configure | signature |", "|---|---|---|---|---|"]
+    for name, v in table.variants.items():
+        rows.append(
+            f"| `{name}` | {v.description} | {', '.join(v.patches) or '(none)'} | "
+            f"{' '.join(v.configure_args) or '(default)'} | {'; '.join(f'`{s}`' for s in v.signature)} |"
+        )
+    rows += ["", "| flavor | what it is | configure |", "|---|---|---|"]
+    for name, f in table.flavors.items():
+        rows.append(f"| `{name}` | {f.description} | {' '.join(f.configure_args) or '(default)'} |")
+    return "\n".join(rows)
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    """The one test command: harness tests, patch lint, build and regrtest every variant."""
+    started = time.monotonic()
+    python = deps.ensure_all()
+    steps: list[tuple[str, int, float]] = []
+
+    def record(label: str, func) -> None:
+        t0 = time.monotonic()
+        try:
+            status = func()
+        except HarnessError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            status = exc.exit_code
+        steps.append((label, status, time.monotonic() - t0))
+
+    ui.step("make test 1/3: the harness's own tests (pytest)")
+    record("pytest tests/", lambda: subprocess.run([str(python), "-m", "pytest", "-q", "tests"], cwd=ROOT).returncode)
+    ui.step("make test 2/3: lint the patch series")
+    record("lint-patches", lambda: cmd_lint_patches(args))
+    _, table = _table()
+    names = args.variants.split() if args.variants else list(table.variants)
+    for name in names:
+        table.variant(name)  # unknown names fail before any work
+    ui.step(f"make test 3/3: build and regrtest every variant ({', '.join(names)}), release flavor")
+    for name in names:
+        tests = list(table.variants[name].regrtest)
+        record(f"regrtest {name}: {' '.join(tests)}", lambda n=name, t=tests: regrtest.regrtest(n, DEFAULT_FLAVOR, t, False, args.jobs))
+    print("\nmake test summary:")
+    for label, status, seconds in steps:
+        print(f"  {'ok  ' if status == 0 else 'FAIL'} {label} ({ui.format_duration(seconds)})")
+    failed = sum(1 for _, status, _ in steps if status != 0)
+    passed = len(steps) - failed
+    print(f"make test: {passed} passed, {failed} failed in {ui.format_duration(time.monotonic() - started)}")
+    return 1 if failed else 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="python -m scripts", description=__doc__.split("\n\n")[0])
+    sub = top.add_subparsers(dest="command", required=True, metavar="command")
+
+    def add(name: str, func, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=func)
+        return p
+
+    def variant_opts(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--variant", default="baseline", help="a variant from variants.toml (default: baseline)")
+        p.add_argument("--flavor", default=DEFAULT_FLAVOR, help="release (default), pgo or debug")
+        p.add_argument("--jobs", type=int, default=None, help="parallel jobs (default: number of cores)")
+
+    add("deps", cmd_deps, "install build dependencies and the harness venv")
+    add("fetch", cmd_fetch, "fetch, verify and extract the pinned CPython source")
+    variant_opts(add("build", cmd_build, "build one variant in one flavor"))
+    p = add("regrtest", cmd_regrtest, "run CPython's test suite on a build, compared with baseline")
+    variant_opts(p)
+    p.add_argument("--tests", default="", help="space-separated test modules (default: the whole suite)")
+    p.add_argument("--refleak", action="store_true", help="run with -R 3:3 (needs --flavor debug)")
+    add("lint-patches", cmd_lint_patches, "check patch headers and that every patch set applies")
+    p = add("variants", cmd_variants, "list the variants and flavors")
+    p.add_argument("--markdown", action="store_true", help="print README's Markdown table")
+    p = add("test", cmd_test, "harness tests + patch lint + build and regrtest every variant")
+    p.add_argument("--variants", default="", help="limit to these variants (default: all)")
+    p.add_argument("--jobs", type=int, default=None)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except HarnessError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("\ninterrupted; run the same command again to resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    os.chdir(ROOT)
+    sys.exit(main())

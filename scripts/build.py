@@ -1,0 +1,240 @@
+"""Build one variant in one flavor, out of tree, and prove it is what its name says.
+
+``build/<version>/<variant>[-<flavor>]/`` is configured from the source tree of the
+variant's patch set (the pristine tree when it has no patches). A key made of the
+source, the patch set and the configure command is kept beside the build: a second
+build with nothing changed is a no-op, an interrupted build resumes with ``make``, a
+changed key starts the folder afresh. After building, the variant's and the flavor's
+runtime signature are checked by the new interpreter and ``variant.json`` records
+what was built.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import deps, patches, source, ui
+from .config import ROOT, Flavor, Pin, Table, Variant, build_name, load_pin, load_table
+from .errors import HarnessError
+
+BUILD = ROOT / "build"
+SIGNATURE_SCRIPT = r"""
+import json, sys, sysconfig, threading
+results = []
+for expr in json.loads(sys.argv[1]):
+    try:
+        ok, error = bool(eval(expr)), None
+    except Exception as exc:
+        ok, error = False, repr(exc)
+    results.append({"check": expr, "ok": ok, "error": error})
+print(json.dumps({"results": results, "version": sys.version}))
+"""
+# Variables that would change what a signature check sees (e.g. PYTHON_GIL=1 re-enables the GIL).
+ENV_TO_CLEAR = ("PYTHON_GIL", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONDEVMODE", "PYTHONOPTIMIZE")
+
+
+@dataclass(frozen=True)
+class BuildSpec:
+    """Everything that decides what one build produces."""
+
+    pin: Pin
+    variant: Variant
+    flavor: Flavor
+    patches: tuple[patches.Patch, ...]
+
+    @property
+    def name(self) -> str:
+        return build_name(self.variant.name, self.flavor.name)
+
+    @property
+    def directory(self) -> Path:
+        return BUILD / self.pin.version / self.name
+
+    @property
+    def python(self) -> Path:
+        return self.directory / ("python.exe" if sys.platform in ("darwin", "win32") else "python")
+
+    @property
+    def configure_args(self) -> list[str]:
+        args = [*self.flavor.configure_args, *self.variant.configure_args]
+        if self.variant.defines:
+            # CFLAGS_NODIST: our defines shape the interpreter, not extension modules built later.
+            args.append("CFLAGS_NODIST=" + " ".join(f"-D{d}" for d in self.variant.defines))
+        return args
+
+    @property
+    def signature(self) -> list[str]:
+        return [*self.variant.signature, *self.flavor.signature]
+
+    def key(self) -> str:
+        """Digest of the inputs: pinned source, patch set, configure command."""
+        payload = json.dumps(
+            {
+                "source": self.pin.sha256,
+                "patches": [[p.name, p.sha256] for p in self.patches],
+                "configure": self.configure_args,
+            },
+            sort_keys=True,
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def resolve(variant_name: str, flavor_name: str, table: Table | None = None, pin: Pin | None = None) -> BuildSpec:
+    """Validate the names (UsageError listing valid ones) and gather the build's inputs."""
+    pin = pin or load_pin()
+    series = patches.read_series(pin)
+    table = table or load_table(series=[p.name for p in series])
+    variant = table.variant(variant_name)
+    flavor = table.flavor(flavor_name)
+    by_name = {p.name: p for p in series}
+    return BuildSpec(pin, variant, flavor, tuple(by_name[name] for name in variant.patches))
+
+
+def harness_commit() -> str:
+    """The harness's git commit, with '-dirty' when the work tree has uncommitted changes."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        return head + ("-dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def compiler_version(cc: str = "gcc") -> str:
+    """First line of the compiler's --version, or 'unknown'."""
+    try:
+        return subprocess.run([cc, "--version"], capture_output=True, text=True).stdout.splitlines()[0]
+    except (OSError, IndexError):
+        return "unknown"
+
+
+def run_logged(cmd: list[str], cwd: Path, log: Path, label: str, heartbeat: float = 20.0, env: dict[str, str] | None = None) -> None:
+    """Run a command with its output appended to ``log``; print a progress line now and then.
+
+    On failure raise HarnessError with the log's last lines and its path.
+    """
+    start = time.monotonic()
+    with log.open("a") as out:
+        out.write(f"\n$ {' '.join(cmd)}\n")
+        out.flush()
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env=env)
+        try:
+            while True:
+                try:
+                    proc.wait(timeout=heartbeat)
+                    break
+                except subprocess.TimeoutExpired:
+                    last = _last_line(log)
+                    ui.step(f"  {label}: {ui.format_duration(time.monotonic() - start)} so far; log: {last[:90]}")
+        except KeyboardInterrupt:
+            proc.terminate()
+            proc.wait()
+            raise
+    if proc.returncode != 0:
+        tail = "\n    ".join(log.read_text(errors="replace").splitlines()[-25:])
+        raise HarnessError(f"{label} failed (exit {proc.returncode}). Last lines of {log}:\n    {tail}\nFull log: {log}")
+    ui.step(f"  {label} done in {ui.format_duration(time.monotonic() - start)}")
+
+
+def _last_line(log: Path) -> str:
+    with log.open("rb") as fh:
+        fh.seek(max(0, log.stat().st_size - 400))
+        lines = fh.read().decode(errors="replace").strip().splitlines()
+    return lines[-1].strip() if lines else ""
+
+
+def check_signature(python: Path, checks: list[str]) -> dict:
+    """Run the signature checks with the built interpreter; return its answer."""
+    env = {k: v for k, v in os.environ.items() if k not in ENV_TO_CLEAR}
+    proc = subprocess.run([str(python), "-c", SIGNATURE_SCRIPT, json.dumps(checks)], capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        raise HarnessError(f"{python} could not run the signature check:\n{proc.stderr.strip()}")
+    return json.loads(proc.stdout)
+
+
+def build(spec: BuildSpec, jobs: int | None = None) -> Path:
+    """Build ``spec`` if needed; return the path of its variant.json."""
+    jobs = jobs or os.cpu_count() or 2
+    directory = spec.directory
+    metadata_path = directory / "variant.json"
+    key = spec.key()
+    if metadata_path.is_file() and spec.python.exists():
+        try:
+            recorded = json.loads(metadata_path.read_text()).get("build_key")
+        except json.JSONDecodeError:
+            recorded = None
+        if recorded == key:
+            ui.step(f"{spec.name}: up to date ({directory.relative_to(ROOT)}); nothing to do")
+            return metadata_path
+    if os.name == "nt":
+        raise HarnessError("building on Windows (PCbuild) is not implemented yet; see the Windows issue")
+
+    deps.ensure_system_packages()
+    pristine = source.pristine_tree(spec.pin)
+    tree = patches.apply_set(pristine, list(spec.patches))
+    started = time.monotonic()
+    config_stamp = directory / ".harness-configured"
+    log = directory / "build.log"
+    if not (config_stamp.is_file() and config_stamp.read_text().strip() == key):
+        if directory.exists():
+            ui.step(f"{spec.name}: inputs changed or configure was interrupted; starting {directory.relative_to(ROOT)} afresh")
+            shutil.rmtree(directory)
+        directory.mkdir(parents=True)
+        cc = ["CC=ccache gcc"] if shutil.which("ccache") and shutil.which("gcc") else []
+        ui.step(f"{spec.name}: configuring {tree.relative_to(ROOT)} ({' '.join(spec.configure_args) or 'no extra arguments'})")
+        run_logged([str(tree / "configure"), *spec.configure_args, *cc], directory, log, "configure")
+        config_stamp.write_text(key + "\n")
+    else:
+        ui.step(f"{spec.name}: resuming an unfinished build in {directory.relative_to(ROOT)}")
+    metadata_path.unlink(missing_ok=True)
+    ui.step(f"{spec.name}: make -j{jobs} (log: {log.relative_to(ROOT)})")
+    run_logged(["make", f"-j{jobs}"], directory, log, "make")
+
+    answer = check_signature(spec.python, spec.signature)
+    failed = [r for r in answer["results"] if not r["ok"]]
+    if failed:
+        lines = "\n  ".join(f"{r['check']}" + (f" ({r['error']})" if r["error"] else "") for r in failed)
+        raise HarnessError(
+            f"{spec.name}: the built interpreter is not what the variant says; these signature checks failed:\n  {lines}\n"
+            f"(build folder kept for inspection: {directory})"
+        )
+    ui.step(f"{spec.name}: signature holds ({len(answer['results'])} checks)")
+    metadata = {
+        "variant": spec.variant.name,
+        "flavor": spec.flavor.name,
+        "description": spec.variant.description,
+        "cpython_version": spec.pin.version,
+        "source_sha256": spec.pin.sha256,
+        "patches": [{"name": p.name, "sha256": p.sha256} for p in spec.patches],
+        "patch_set": patches.set_id(list(spec.patches)) if spec.patches else None,
+        "source_tree": str(tree.relative_to(ROOT)),
+        "configure_args": spec.configure_args,
+        "defines": list(spec.variant.defines),
+        "compiler": compiler_version(),
+        "ccache": shutil.which("ccache") is not None,
+        "sys_version": answer["version"],
+        "signature": answer["results"],
+        "python": str(spec.python.relative_to(ROOT)),
+        "machine": platform.machine(),
+        "system": platform.system(),
+        "cores": os.cpu_count(),
+        "harness_commit": harness_commit(),
+        "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "build_seconds": round(time.monotonic() - started, 1),
+        "build_key": key,
+    }
+    tmp = metadata_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(metadata, indent=2) + "\n")
+    os.replace(tmp, metadata_path)
+    ui.step(f"{spec.name}: built in {ui.format_duration(metadata['build_seconds'])}: {spec.python.relative_to(ROOT)}")
+    return metadata_path

@@ -1,0 +1,227 @@
+"""Read and validate the two tables everything else depends on.
+
+``cpython.toml`` pins the upstream release; ``variants.toml`` is the one table of
+variants and build flavors. Both are validated strictly: an unknown key, a missing
+key or a patch that is not in the series is an error with the file and row named,
+so a typo never silently builds the wrong thing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import HarnessError, UsageError
+
+if sys.version_info < (3, 11):  # tomllib is in the standard library from 3.11
+    raise SystemExit(
+        "error: the harness needs Python 3.11 or newer to run (found "
+        f"{sys.version.split()[0]}); on Debian/Ubuntu install python3.11 and run it with that."
+    )
+import tomllib
+
+ROOT = Path(os.environ.get("HARNESS_ROOT", Path(__file__).resolve().parent.parent))
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+DEFINE_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(=.*)?$")
+DEFAULT_FLAVOR = "release"
+
+
+@dataclass(frozen=True)
+class Pin:
+    """The pinned upstream release (cpython.toml)."""
+
+    version: str
+    series: str
+    tarball: str
+    sha256: str
+    size: int
+    top_dir: str
+    upstream_url: str
+    debian_package: str
+    debian_suite: str
+    debian_orig: str
+
+
+@dataclass(frozen=True)
+class Flavor:
+    """A build flavor: configure arguments and signature added to any variant."""
+
+    name: str
+    description: str
+    configure_args: tuple[str, ...]
+    windows_args: tuple[str, ...]
+    signature: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One row of variants.toml: a named interpreter build."""
+
+    name: str
+    description: str
+    patches: tuple[str, ...]
+    configure_args: tuple[str, ...]
+    windows_args: tuple[str, ...]
+    defines: tuple[str, ...]
+    windows_defines: tuple[str, ...]
+    signature: tuple[str, ...]
+    regrtest: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    """The whole variants table."""
+
+    variants: dict[str, Variant] = field(default_factory=dict)
+    flavors: dict[str, Flavor] = field(default_factory=dict)
+
+    def variant(self, name: str) -> Variant:
+        """Return the named variant or raise a UsageError listing the valid names."""
+        if name not in self.variants:
+            raise UsageError(
+                f"unknown variant {name!r}; valid variants: {', '.join(self.variants)}"
+            )
+        return self.variants[name]
+
+    def flavor(self, name: str) -> Flavor:
+        """Return the named flavor or raise a UsageError listing the valid names."""
+        if name not in self.flavors:
+            raise UsageError(
+                f"unknown flavor {name!r}; valid flavors: {', '.join(self.flavors)}"
+            )
+        return self.flavors[name]
+
+
+def _load_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise HarnessError(f"{path}: file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _check_keys(where: str, row: dict[str, Any], required: set[str], optional: set[str] = frozenset()) -> None:
+    unknown = set(row) - required - optional
+    missing = required - set(row)
+    if unknown:
+        raise UsageError(f"{where}: unknown key(s) {sorted(unknown)}; allowed: {sorted(required | optional)}")
+    if missing:
+        raise UsageError(f"{where}: missing key(s) {sorted(missing)}")
+
+
+def _str_list(where: str, key: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise UsageError(f"{where}: {key} must be a list of non-empty strings")
+    return tuple(value)
+
+
+def _str(where: str, key: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise UsageError(f"{where}: {key} must be a non-empty string")
+    return value
+
+
+def load_pin(path: Path | None = None) -> Pin:
+    """Read cpython.toml."""
+    path = path or ROOT / "cpython.toml"
+    data = _load_toml(path)
+    _check_keys(str(path), data, {"version", "series", "tarball", "sha256", "size", "top_dir", "upstream", "debian"})
+    _check_keys(f"{path} [upstream]", data["upstream"], {"url"})
+    _check_keys(f"{path} [debian]", data["debian"], {"package", "suite", "orig"})
+    sha = data["sha256"]
+    if not re.fullmatch(r"[0-9a-f]{64}", sha):
+        raise UsageError(f"{path}: sha256 must be 64 lowercase hex digits")
+    return Pin(
+        version=data["version"],
+        series=data["series"],
+        tarball=data["tarball"],
+        sha256=sha,
+        size=int(data["size"]),
+        top_dir=data["top_dir"],
+        upstream_url=data["upstream"]["url"],
+        debian_package=data["debian"]["package"],
+        debian_suite=data["debian"]["suite"],
+        debian_orig=data["debian"]["orig"],
+    )
+
+
+def load_table(path: Path | None = None, series: list[str] | None = None) -> Table:
+    """Read and validate variants.toml.
+
+    ``series`` is the list of patch names available; when given, every patch a
+    variant names must be in it (the caller passes the patch series).
+    """
+    path = path or ROOT / "variants.toml"
+    data = _load_toml(path)
+    _check_keys(str(path), data, {"variants", "flavors"})
+    flavors: dict[str, Flavor] = {}
+    for name, row in data["flavors"].items():
+        where = f"{path} [flavors.{name}]"
+        if not NAME_RE.match(name):
+            raise UsageError(f"{where}: flavor names are lowercase letters, digits and _")
+        _check_keys(where, row, {"description", "configure_args", "windows_args", "signature"})
+        flavors[name] = Flavor(
+            name=name,
+            description=_str(where, "description", row["description"]),
+            configure_args=_str_list(where, "configure_args", row["configure_args"]),
+            windows_args=_str_list(where, "windows_args", row["windows_args"]),
+            signature=_str_list(where, "signature", row["signature"]),
+        )
+    if DEFAULT_FLAVOR not in flavors:
+        raise UsageError(f"{path}: the default flavor {DEFAULT_FLAVOR!r} must be defined")
+
+    variants: dict[str, Variant] = {}
+    for name, row in data["variants"].items():
+        where = f"{path} [variants.{name}]"
+        if not NAME_RE.match(name):
+            raise UsageError(f"{where}: variant names are lowercase letters, digits and _")
+        _check_keys(
+            where,
+            row,
+            {"description", "patches", "configure_args", "windows_args", "defines", "windows_defines", "signature", "regrtest"},
+        )
+        variant = Variant(
+            name=name,
+            description=_str(where, "description", row["description"]),
+            patches=_str_list(where, "patches", row["patches"]),
+            configure_args=_str_list(where, "configure_args", row["configure_args"]),
+            windows_args=_str_list(where, "windows_args", row["windows_args"]),
+            defines=_str_list(where, "defines", row["defines"]),
+            windows_defines=_str_list(where, "windows_defines", row["windows_defines"]),
+            signature=_str_list(where, "signature", row["signature"]),
+            regrtest=_str_list(where, "regrtest", row["regrtest"]),
+        )
+        if not variant.signature:
+            raise UsageError(f"{where}: signature must hold at least one check")
+        for define in variant.defines + variant.windows_defines:
+            if not DEFINE_RE.match(define):
+                raise UsageError(f"{where}: define {define!r} is not NAME or NAME=VALUE")
+        if len(set(variant.patches)) != len(variant.patches):
+            raise UsageError(f"{where}: a patch is listed twice")
+        if series is not None:
+            missing = [p for p in variant.patches if p not in series]
+            if missing:
+                raise UsageError(
+                    f"{where}: patch(es) {missing} are not in patches/<series>/series "
+                    f"(series holds: {', '.join(series) or 'nothing yet'})"
+                )
+            order = [series.index(p) for p in variant.patches]
+            if order != sorted(order):
+                raise UsageError(f"{where}: patches must be listed in series order")
+        variants[name] = variant
+    if "baseline" not in variants:
+        raise UsageError(f"{path}: the 'baseline' variant must exist (every comparison is against it)")
+    if variants["baseline"].patches or variants["baseline"].defines:
+        raise UsageError(f"{path}: 'baseline' must be unpatched upstream (no patches, no defines)")
+    return Table(variants=variants, flavors=flavors)
+
+
+def build_name(variant: str, flavor: str) -> str:
+    """The build folder name: the variant, with '-<flavor>' unless the flavor is the default."""
+    return variant if flavor == DEFAULT_FLAVOR else f"{variant}-{flavor}"

@@ -1,0 +1,227 @@
+"""Run CPython's own test suite with a build, and judge it against baseline.
+
+A variant fails only on failures that the unpatched baseline of the same flavor does
+not have on this machine: baseline's own failures (tests that cannot pass as root or
+without network, say) are listed, never hidden, and never blamed on a patch. Results
+are kept as JSON beside the build so the baseline run is reused while its build and
+the test selection are unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from . import build as builder
+from . import ui
+from .errors import HarnessError, UsageError
+
+# Summary headers of regrtest whose listed tests count as failed.
+FAILED_HEADER = re.compile(r"^(\d+) tests? (failed|failed again|crashed|timed out)( \(.*\))?:$")
+OTHER_HEADER = re.compile(r"^(\d+) tests? (.+?):$")
+PER_TEST_TIMEOUT = 1200  # seconds; regrtest kills a hung test after this
+
+
+@dataclass
+class RegrtestResult:
+    """What one run of ``python -m test`` produced."""
+
+    build: str
+    tests: list[str]
+    refleak: bool
+    exit_code: int
+    failed: list[str]
+    failed_cases: dict[str, list[str]]
+    other: dict[str, list[str]] = field(default_factory=dict)
+    duration_seconds: float = 0.0
+    build_key: str = ""
+    host: str = ""
+    finished_at: str = ""
+    log: str = ""
+
+    @property
+    def broken(self) -> bool:
+        """regrtest itself did not complete normally (interrupted, usage error) with no failure listed."""
+        return self.exit_code not in (0, 2) and not self.failed
+
+
+def parse_summary(output: str) -> tuple[list[str], dict[str, list[str]]]:
+    """Return (failed test modules, other summary lists) from regrtest's final summary."""
+    failed: list[str] = []
+    other: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for raw in output.splitlines():
+        line = raw.rstrip()
+        match = FAILED_HEADER.match(line)
+        if match:
+            current = failed
+            continue
+        match = OTHER_HEADER.match(line)
+        if match and not line.startswith(" "):
+            current = other.setdefault(match.group(2), [])
+            continue
+        if current is not None and line.startswith("    ") and line.strip():
+            current.extend(word for word in line.split() if word.startswith("test"))
+            continue
+        current = None
+    return sorted(set(failed)), {k: sorted(set(v)) for k, v in other.items()}
+
+
+def parse_junit(path: Path) -> dict[str, list[str]]:
+    """Failed test cases per module from regrtest's --junit-xml output ({} if absent)."""
+    if not path.is_file():
+        return {}
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError:
+        return {}
+    cases: dict[str, list[str]] = {}
+    for suite in root.iter("testsuite"):
+        for case in suite.iter("testcase"):
+            if case.find("failure") is not None or case.find("error") is not None:
+                name = case.get("name", "?")
+                module = _module_of(name) or suite.get("name", "?")
+                cases.setdefault(module, []).append(name)
+    return {k: sorted(set(v)) for k, v in cases.items()}
+
+
+def _module_of(case_name: str) -> str | None:
+    match = re.search(r"\b(test_[A-Za-z0-9_]+)\.", case_name)
+    return match.group(1) if match else None
+
+
+def selection_id(tests: list[str], refleak: bool) -> str:
+    """A short id of a test selection, used to find a comparable baseline run."""
+    payload = json.dumps({"tests": sorted(tests), "refleak": refleak})
+    return hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+
+def results_path(spec: builder.BuildSpec, tests: list[str], refleak: bool) -> Path:
+    return spec.directory / "regrtest" / f"{selection_id(tests, refleak)}.json"
+
+
+def run(spec: builder.BuildSpec, tests: list[str], refleak: bool, jobs: int) -> RegrtestResult:
+    """Run the selection on a built interpreter and save the result beside the build."""
+    metadata = json.loads((spec.directory / "variant.json").read_text())
+    out_dir = spec.directory / "regrtest"
+    out_dir.mkdir(exist_ok=True)
+    sel = selection_id(tests, refleak)
+    junit = out_dir / f"{sel}.junit.xml"
+    log = out_dir / f"{sel}.log"
+    junit.unlink(missing_ok=True)
+    cmd = [str(spec.python), "-m", "test", f"-j{jobs}", "--rerun", f"--timeout={PER_TEST_TIMEOUT}", "--junit-xml", str(junit)]
+    if refleak:
+        cmd += ["-R", "3:3"]
+    cmd += tests
+    ui.step(f"{spec.name}: python -m test {' '.join(cmd[3:])}")
+    env = {k: v for k, v in os.environ.items() if k not in builder.ENV_TO_CLEAR}
+    start = time.monotonic()
+    lines: list[str] = []
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=spec.directory)
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            sys.stdout.write(f"  {spec.name} | {line}")
+            out.write(line)
+            lines.append(line)
+        proc.wait()
+    failed, other = parse_summary("".join(lines))
+    result = RegrtestResult(
+        build=spec.name,
+        tests=tests,
+        refleak=refleak,
+        exit_code=proc.returncode,
+        failed=failed,
+        failed_cases=parse_junit(junit),
+        other=other,
+        duration_seconds=round(time.monotonic() - start, 1),
+        build_key=metadata["build_key"],
+        host=platform.node(),
+        finished_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        log=str(log),
+    )
+    path = results_path(spec, tests, refleak)
+    path.write_text(json.dumps(asdict(result), indent=2) + "\n")
+    return result
+
+
+def load(path: Path) -> RegrtestResult | None:
+    """A saved result, or None if there is none or it is unreadable."""
+    try:
+        return RegrtestResult(**json.loads(path.read_text()))
+    except (OSError, json.JSONDecodeError, TypeError):
+        return None
+
+
+def new_failures(variant: RegrtestResult, baseline: RegrtestResult) -> list[str]:
+    """Failures of ``variant`` that ``baseline`` does not have.
+
+    A module that fails only in the variant is new. A module failing in both is new
+    when the variant fails test cases that baseline passes (junit detail permitting).
+    """
+    news = []
+    for module in variant.failed:
+        if module not in baseline.failed:
+            news.append(module)
+            continue
+        extra = sorted(set(variant.failed_cases.get(module, [])) - set(baseline.failed_cases.get(module, [])))
+        news += [f"{module}: {case}" for case in extra]
+    return news
+
+
+def baseline_result(spec: builder.BuildSpec, tests: list[str], refleak: bool, jobs: int) -> RegrtestResult:
+    """Baseline's result for the same flavor and selection: reused while its build is unchanged."""
+    base_spec = builder.resolve("baseline", spec.flavor.name)
+    builder.build(base_spec, jobs)
+    base_key = json.loads((base_spec.directory / "variant.json").read_text())["build_key"]
+    saved = load(results_path(base_spec, tests, refleak))
+    if saved and saved.build_key == base_key and not saved.broken:
+        ui.step(f"reusing baseline's result for this selection from {saved.finished_at} ({results_path(base_spec, tests, refleak).relative_to(builder.ROOT)})")
+        return saved
+    ui.step("running the same tests on baseline first, to know which failures are not the patches'")
+    return run(base_spec, tests, refleak, jobs)
+
+
+def regrtest(variant: str, flavor: str, tests: list[str], refleak: bool, jobs: int | None = None) -> int:
+    """Build if needed, run the tests, compare with baseline; return the exit status."""
+    spec = builder.resolve(variant, flavor)
+    if refleak and "--with-pydebug" not in spec.flavor.configure_args:
+        raise UsageError("REFLEAK=1 (-R 3:3) needs a debug build: add FLAVOR=debug")
+    jobs = jobs or os.cpu_count() or 2
+    builder.build(spec, jobs)
+    base = None if spec.variant.name == "baseline" else baseline_result(spec, tests, refleak, jobs)
+    result = run(spec, tests, refleak, jobs)
+    selection = " ".join(tests) or "the whole suite"
+    print()
+    ui.step(f"regrtest summary for {spec.name} ({selection}), {ui.format_duration(result.duration_seconds)}:")
+    if result.broken:
+        raise HarnessError(f"regrtest did not complete (exit {result.exit_code}); log: {result.log}")
+    reference = base or result
+    if reference.failed:
+        print(f"  baseline's own failures on this machine (not counted against any patch): {' '.join(reference.failed)}")
+        for module, cases in reference.failed_cases.items():
+            print(f"    {module}: {len(cases)} failing case(s), e.g. {cases[0]}")
+    else:
+        print("  baseline has no failures in this selection on this machine")
+    if base is None:
+        print(f"  {spec.name} is the baseline: nothing to compare against; results in {results_path(spec, tests, refleak)}")
+        return 0
+    news = new_failures(result, base)
+    if news:
+        print(f"  FAIL: {spec.name} has {len(news)} failure(s) that baseline does not have:")
+        for item in news:
+            print(f"    {item}")
+        return 1
+    fixed = sorted(set(base.failed) - set(result.failed))
+    print(f"  OK: {spec.name} has no failure that baseline does not have" + (f" (and passes {' '.join(fixed)})" if fixed else ""))
+    return 0
