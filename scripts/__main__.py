@@ -96,6 +96,10 @@ def variants_markdown(table) -> str:
 def cmd_test(args: argparse.Namespace) -> int:
     """The one test command: harness tests, patch lint, build and regrtest every variant."""
     started = time.monotonic()
+    _, table = _table()
+    names = args.variants.split() if args.variants else list(table.variants)
+    for name in names:
+        table.variant(name)  # unknown names fail before any work
     python = deps.ensure_all()
     steps: list[tuple[str, int, float]] = []
 
@@ -112,10 +116,6 @@ def cmd_test(args: argparse.Namespace) -> int:
     record("pytest tests/", lambda: subprocess.run([str(python), "-m", "pytest", "-q", "tests"], cwd=ROOT).returncode)
     ui.step("make test 2/3: lint the patch series")
     record("lint-patches", lambda: cmd_lint_patches(args))
-    _, table = _table()
-    names = args.variants.split() if args.variants else list(table.variants)
-    for name in names:
-        table.variant(name)  # unknown names fail before any work
     ui.step(f"make test 3/3: build and regrtest every variant ({', '.join(names)}), release flavor")
     for name in names:
         tests = list(table.variants[name].regrtest)

@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -134,8 +135,7 @@ def run_logged(cmd: list[str], cwd: Path, log: Path, label: str, heartbeat: floa
                     proc.wait(timeout=heartbeat)
                     break
                 except subprocess.TimeoutExpired:
-                    last = _last_line(log)
-                    ui.step(f"  {label}: {ui.format_duration(time.monotonic() - start)} so far; log: {last[:90]}")
+                    ui.step(f"  {label}: {ui.format_duration(time.monotonic() - start)} so far; {_progress_hint(log)}")
         except KeyboardInterrupt:
             proc.terminate()
             proc.wait()
@@ -146,11 +146,16 @@ def run_logged(cmd: list[str], cwd: Path, log: Path, label: str, heartbeat: floa
     ui.step(f"  {label} done in {ui.format_duration(time.monotonic() - start)}")
 
 
-def _last_line(log: Path) -> str:
+def _progress_hint(log: Path) -> str:
+    """A short description of what the log shows last: the file being compiled, or its last line."""
     with log.open("rb") as fh:
-        fh.seek(max(0, log.stat().st_size - 400))
-        lines = fh.read().decode(errors="replace").strip().splitlines()
-    return lines[-1].strip() if lines else ""
+        fh.seek(max(0, log.stat().st_size - 4000))
+        tail = fh.read().decode(errors="replace")
+    outputs = re.findall(r" -o (\S+)", tail)
+    if outputs:
+        return f"at {outputs[-1]}"
+    lines = tail.strip().splitlines()
+    return f"log: {lines[-1].strip()[:80]}" if lines else "no output yet"
 
 
 def check_signature(python: Path, checks: list[str]) -> dict:

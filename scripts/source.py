@@ -82,14 +82,13 @@ def _from_url(pin: Pin, dest: Path, timeout: float = 20.0) -> str:
     return f"downloaded from {pin.upstream_url}"
 
 
-def machine_debian_mirror() -> str | None:
+def machine_debian_mirror(apt_dir: Path = Path("/etc/apt")) -> str | None:
     """Return the Debian archive URI this machine's apt already uses, or None.
 
     Reads deb822 ``*.sources`` files and one-line ``sources.list`` entries and picks the
     first URI that is not a security or updates archive.
     """
     uris: list[str] = []
-    apt_dir = Path("/etc/apt")
     for path in sorted(apt_dir.glob("sources.list.d/*.sources")):
         uris += re.findall(r"^URIs:\s*(\S+)", path.read_text(errors="replace"), flags=re.M)
     for path in [apt_dir / "sources.list", *sorted(apt_dir.glob("sources.list.d/*.list"))]:

@@ -1,0 +1,115 @@
+"""The variants table and the pin: the real files load, and bad rows are refused clearly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, run_cli
+from scripts.config import build_name, load_pin, load_table
+from scripts.errors import UsageError
+
+GOOD_ROW = """
+[variants.baseline]
+description = "upstream"
+patches = []
+configure_args = []
+windows_args = []
+defines = []
+windows_defines = []
+signature = ["sys._is_gil_enabled()"]
+regrtest = ["test_dict"]
+
+[flavors.release]
+description = "default"
+configure_args = []
+windows_args = []
+signature = ["True"]
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "variants.toml"
+    path.write_text(text)
+    return path
+
+
+def test_real_tables_load():
+    pin = load_pin()
+    assert pin.version == "3.13.5"
+    assert pin.sha256 == "93e583f243454e6e9e4588ca2c2662206ad961659863277afcdb96801647d640"
+    table = load_table(series=[])
+    assert {"baseline", "freethreaded"} <= set(table.variants)
+    assert {"release", "pgo", "debug"} <= set(table.flavors)
+    assert "--disable-gil" in table.variants["freethreaded"].configure_args
+    assert table.variants["baseline"].patches == ()
+
+
+def test_minimal_table(tmp_path):
+    table = load_table(write(tmp_path, GOOD_ROW), series=[])
+    assert table.variant("baseline").regrtest == ("test_dict",)
+
+
+def test_unknown_variant_lists_valid_names(tmp_path):
+    table = load_table(write(tmp_path, GOOD_ROW), series=[])
+    with pytest.raises(UsageError, match="valid variants: baseline"):
+        table.variant("nope")
+    with pytest.raises(UsageError, match="valid flavors: release"):
+        table.flavor("fast")
+
+
+@pytest.mark.parametrize(
+    "mutation, message",
+    [
+        (lambda t: t.replace('regrtest = ["test_dict"]', 'regrtest = ["test_dict"]\ncolour = "red"'), "unknown key"),
+        (lambda t: t.replace('signature = ["sys._is_gil_enabled()"]\n', ""), "missing key"),
+        (lambda t: t.replace('signature = ["sys._is_gil_enabled()"]', "signature = []"), "at least one check"),
+        (lambda t: t.replace("variants.baseline", "variants.Base-Line"), "lowercase"),
+        (lambda t: t.replace("variants.baseline", "variants.other"), "'baseline' variant must exist"),
+        (lambda t: t.replace("patches = []", 'patches = ["0001-x.patch"]'), "not in patches"),
+        (lambda t: t.replace("defines = []", 'defines = ["1BAD"]'), "not NAME or NAME=VALUE"),
+        (lambda t: t.replace("flavors.release", "flavors.quick"), "default flavor"),
+        (lambda t: t + "[oops", "not valid TOML"),
+    ],
+)
+def test_bad_rows_are_refused(tmp_path, mutation, message):
+    with pytest.raises(UsageError, match=message):
+        load_table(write(tmp_path, mutation(GOOD_ROW)), series=[])
+
+
+def test_patch_order_must_follow_series(tmp_path):
+    text = GOOD_ROW + GOOD_ROW.split("[flavors.release]")[0].replace("variants.baseline", "variants.both").replace(
+        "patches = []", 'patches = ["0002-b.patch", "0001-a.patch"]'
+    )
+    with pytest.raises(UsageError, match="series order"):
+        load_table(write(tmp_path, text), series=["0001-a.patch", "0002-b.patch"])
+
+
+def test_build_name():
+    assert build_name("baseline", "release") == "baseline"
+    assert build_name("baseline", "debug") == "baseline-debug"
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["build", "--variant", "nope"], "valid variants: baseline, freethreaded"),
+        (["build", "--flavor", "nope"], "valid flavors: release, pgo, debug"),
+        (["regrtest", "--variant", "nope", "--tests", "test_dict"], "valid variants"),
+        (["regrtest", "--refleak", "--tests", "test_dict"], "needs a debug build"),
+        (["test", "--variants", "nope"], "valid variants"),
+    ],
+)
+def test_cli_bad_input_exits_2(args, expected):
+    proc = run_cli(*args)
+    assert proc.returncode == 2, proc.stderr
+    assert expected in proc.stderr
+
+
+def test_make_unknown_variant_exits_2():
+    import subprocess
+
+    proc = subprocess.run(["make", "-s", "build", "VARIANT=nope"], cwd=REPO, capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "valid variants: baseline" in proc.stderr
