@@ -28,7 +28,7 @@ from .errors import HarnessError, UsageError
 
 # Summary headers of regrtest whose listed tests count as failed.
 FAILED_HEADER = re.compile(r"^(\d+) tests? (failed|failed again|crashed|timed out)( \(.*\))?:$")
-OTHER_HEADER = re.compile(r"^(\d+) tests? (.+?):$")
+OTHER_HEADER = re.compile(r"^(\d+) (?:tests? (.+?)|(re-run) tests?):$")
 PER_TEST_TIMEOUT = 1200  # seconds; regrtest kills a hung test after this
 
 
@@ -68,7 +68,7 @@ def parse_summary(output: str) -> tuple[list[str], dict[str, list[str]]]:
             continue
         match = OTHER_HEADER.match(line)
         if match and not line.startswith(" "):
-            current = other.setdefault(match.group(2), [])
+            current = other.setdefault(match.group(2) or match.group(3), [])
             continue
         if current is not None and line.startswith("    ") and line.strip():
             current.extend(word for word in line.split() if word.startswith("test"))
@@ -176,7 +176,7 @@ def new_failures(variant: RegrtestResult, baseline: RegrtestResult) -> list[str]
             continue
         extra = sorted(set(variant.failed_cases.get(module, [])) - set(baseline.failed_cases.get(module, [])))
         news += [f"{module}: {case}" for case in extra]
-    return news
+    return sorted(news)
 
 
 def baseline_result(spec: builder.BuildSpec, tests: list[str], refleak: bool, jobs: int) -> RegrtestResult:
