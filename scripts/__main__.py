@@ -125,7 +125,8 @@ def cmd_test(args: argparse.Namespace) -> int:
         print(f"  {'ok  ' if status == 0 else 'FAIL'} {label} ({ui.format_duration(seconds)})")
     failed = sum(1 for _, status, _ in steps if status != 0)
     passed = len(steps) - failed
-    print(f"make test: {passed} passed, {failed} failed in {ui.format_duration(time.monotonic() - started)}")
+    print(f"  total time: {ui.format_duration(time.monotonic() - started)}")
+    print(f"make-test: {passed} passed, {failed} failed")
     return 1 if failed else 0
 
 
