@@ -10,10 +10,13 @@ JOBS    ?=
 TESTS   ?=
 REFLEAK ?=
 VARIANTS ?=
+BENCH   ?=
+QUICK   ?=
+RUN     ?=
 
 JOBS_ARG = $(if $(JOBS),--jobs $(JOBS))
 
-.PHONY: help deps fetch build regrtest lint-patches variants test clean
+.PHONY: help deps fetch build regrtest lint-patches variants bench report test clean
 
 help:
 	@$(HARNESS) --help
@@ -27,7 +30,13 @@ fetch:
 build:
 	$(HARNESS) build --variant $(VARIANT) --flavor $(FLAVOR) $(JOBS_ARG)
 
-regrtest:
+regrbench:
+	$(HARNESS) bench $(if $(VARIANTS),--variants "$(VARIANTS)") $(if $(BENCH),--bench "$(BENCH)") --flavor $(FLAVOR) $(if $(QUICK),--quick) $(JOBS_ARG)
+
+report:
+	$(HARNESS) report $(if $(RUN),--run "$(RUN)")
+
+test:
 	$(HARNESS) regrtest --variant $(VARIANT) --flavor $(FLAVOR) --tests "$(TESTS)" $(if $(REFLEAK),--refleak) $(JOBS_ARG)
 
 lint-patches:
@@ -35,6 +44,12 @@ lint-patches:
 
 variants:
 	$(HARNESS) variants
+
+bench:
+	$(HARNESS) bench $(if $(VARIANTS),--variants "$(VARIANTS)") $(if $(BENCH),--bench "$(BENCH)") --flavor $(FLAVOR) $(if $(QUICK),--quick) $(JOBS_ARG)
+
+report:
+	$(HARNESS) report $(if $(RUN),--run "$(RUN)")
 
 test:
 	$(HARNESS) test $(if $(VARIANTS),--variants "$(VARIANTS)") $(JOBS_ARG)

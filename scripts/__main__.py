@@ -12,11 +12,12 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from . import build as builder
 from . import deps, patches, regrtest, source, ui
 from .config import DEFAULT_FLAVOR, ROOT, load_pin, load_table
-from .errors import HarnessError
+from .errors import HarnessError, UsageError
 
 
 def _table():
@@ -130,6 +131,44 @@ def cmd_test(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _in_venv(module: str, argv: list[str]) -> int:
+    """Run ``python -m scripts.<module>`` under the harness venv (pyperf, pandas, matplotlib)."""
+    python = deps.ensure_all()
+    return subprocess.run([str(python), "-m", f"scripts.{module}", *argv], cwd=ROOT).returncode
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Run the benchmark matrix (interleaved, resumable) and write the report."""
+    from .benchmarks import select
+
+    _, table = _table()
+    for name in args.variants.split():
+        table.variant(name)
+    table.flavor(args.flavor)
+    select(args.bench.split() or None)  # bad names fail here, before any install or build
+    argv = ["--variants", args.variants, "--bench", args.bench, "--flavor", args.flavor]
+    argv += (["--quick"] if args.quick else []) + (["--jobs", str(args.jobs)] if args.jobs else [])
+    argv += ["--results", args.results] if args.results else []
+    return _in_venv("matrix", argv)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Regenerate report.md and charts of a run (default: the newest finished one)."""
+    from .matrix import RESULTS, runs_folder
+
+    if args.run:
+        candidates = [Path(args.run)] + sorted(RESULTS.glob(f"*/*/{args.run}"))
+        run_dir = next((c for c in candidates if (c / "plan.json").is_file()), None)
+        if run_dir is None:
+            raise UsageError(f"no run {args.run!r} under {RESULTS}; runs: {', '.join(p.parent.name for p in RESULTS.glob('*/*/*/plan.json')) or 'none yet'}")
+    else:
+        finished = [p.parent for p in sorted(runs_folder().glob("*/plan.json")) if not (p.parent / ".partial").exists()]
+        if not finished:
+            raise UsageError(f"no finished run under {runs_folder()}; run make bench first")
+        run_dir = finished[-1]
+    return _in_venv("report", [str(run_dir.resolve()), str(RESULTS)])
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m scripts", description=__doc__.split("\n\n")[0])
     sub = top.add_subparsers(dest="command", required=True, metavar="command")
@@ -154,6 +193,15 @@ def parser() -> argparse.ArgumentParser:
     add("lint-patches", cmd_lint_patches, "check patch headers and that every patch set applies")
     p = add("variants", cmd_variants, "list the variants and flavors")
     p.add_argument("--markdown", action="store_true", help="print README's Markdown table")
+    p = add("bench", cmd_bench, "run the benchmark matrix, interleaved and resumable, then the report")
+    p.add_argument("--variants", default="", help="space-separated variants (default: all; baseline is always added)")
+    p.add_argument("--bench", default="", help="space-separated benchmarks from bench/MANIFEST (default: all)")
+    p.add_argument("--flavor", default=DEFAULT_FLAVOR)
+    p.add_argument("--quick", action="store_true", help="one round, fewer processes: rough numbers in minutes")
+    p.add_argument("--results", default="", help="results root (default: results/)")
+    p.add_argument("--jobs", type=int, default=None)
+    p = add("report", cmd_report, "regenerate report.md and charts of a run")
+    p.add_argument("--run", default="", help="run id or folder (default: the newest finished run)")
     p = add("test", cmd_test, "harness tests + patch lint + build and regrtest every variant")
     p.add_argument("--variants", default="", help="limit to these variants (default: all)")
     p.add_argument("--jobs", type=int, default=None)

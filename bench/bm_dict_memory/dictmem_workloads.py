@@ -1,0 +1,220 @@
+"""Memory workloads of bm_dict_memory, and the one-measurement child process.
+
+Run as a script, this file is the child that run_benchmark.py's
+``--memory-json`` mode spawns once per value:
+
+    python dictmem_workloads.py WORKLOAD METER [CORPUS_PATH]
+
+It measures WORKLOAD (one of WORKLOADS) once with METER ("tracemalloc" or
+"rss") and prints one JSON object on stdout: {"bytes": N, ...}.  It imports
+nothing outside the standard library (not pyperf), so that the child stays
+small and the same on every interpreter under test.
+
+Everything here is deterministic: the JSON corpus comes from a seeded
+random.Random, the other two workloads from range().  Only the memory the
+interpreter uses for the same objects changes between builds.
+"""
+
+import gc
+import json
+import os
+import random
+import sys
+import tracemalloc
+
+METERS = ("tracemalloc", "rss")
+
+# --------------------------------------------------------------------------
+# (1) JSON corpus: many small nested objects.
+
+CORPUS_SEED = 20250613
+CORPUS_RECORDS = 24_000          # ~4 MB of JSON text
+
+_KEY_VOCAB = (
+    "id", "name", "type", "status", "created", "updated", "tags", "owner",
+    "email", "score", "count", "active", "title", "description", "url",
+    "priority", "version", "region", "lang", "meta", "parent", "children",
+    "size", "color", "price", "currency", "rating", "city", "country", "zip",
+    "phone", "first_name", "last_name", "role", "group", "enabled", "flags",
+    "source", "target", "kind", "label", "value", "unit", "timestamp",
+)
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _scalar(rng):
+    r = rng.random()
+    if r < 0.35:
+        return rng.randrange(-1000, 100_000)
+    if r < 0.50:
+        return round(rng.random() * 1000, 3)
+    if r < 0.85:
+        return "".join(rng.choice(_LETTERS) for _ in range(rng.randrange(3, 13)))
+    if r < 0.95:
+        return rng.random() < 0.5
+    return None
+
+
+def _value(rng, depth):
+    r = rng.random()
+    if depth < 2 and r < 0.12:
+        # small nested object: 1-5 keys
+        keys = rng.sample(_KEY_VOCAB, rng.randrange(1, 6))
+        return {k: _value(rng, depth + 1) for k in keys}
+    if depth < 2 and r < 0.22:
+        # small list: 0-5 items
+        return [_scalar(rng) for _ in range(rng.randrange(0, 6))]
+    return _scalar(rng)
+
+
+def make_corpus(records=CORPUS_RECORDS, seed=CORPUS_SEED):
+    """Return the JSON text: a list of `records` objects with 3-12 str keys."""
+    rng = random.Random(seed)
+    data = []
+    for _ in range(records):
+        keys = rng.sample(_KEY_VOCAB, rng.randrange(3, 13))
+        data.append({k: _value(rng, 0) for k in keys})
+    return json.dumps(data, separators=(",", ":"))
+
+
+def _setup_json_corpus(corpus_path):
+    if corpus_path:
+        with open(corpus_path, encoding="utf-8") as f:
+            return f.read()
+    return make_corpus()
+
+
+def _run_json_corpus(text):
+    return json.loads(text)
+
+
+# --------------------------------------------------------------------------
+# (2) 100k records as dicts with 6 str keys, built with a dict display.
+
+RECORDS = 100_000
+_GROUPS = ("admin", "staff", "guest", "owner")
+
+
+def _setup_records(corpus_path):
+    return RECORDS
+
+
+def _run_records(n):
+    out = []
+    append = out.append
+    groups = _GROUPS
+    for i in range(n):
+        append({
+            "id": i,
+            "name": "user%d" % i,
+            "email": "user%d@example.org" % i,
+            "age": 18 + i % 60,
+            "group": groups[i & 3],
+            "score": i * 0.5,
+        })
+    return out
+
+
+# --------------------------------------------------------------------------
+# (3) kwargs-heavy calls: 100k calls of a **kwargs function, 2/4/6/8
+# keyword arguments in turn, every kwargs dict kept alive.
+
+KWARGS_CALLS = 100_000
+
+
+def _capture(**kwargs):
+    return kwargs
+
+
+def _setup_kwargs(corpus_path):
+    return KWARGS_CALLS
+
+
+def _run_kwargs(n):
+    out = []
+    append = out.append
+    f = _capture
+    for i in range(0, n, 4):
+        append(f(id=i, mode="r"))
+        append(f(id=i, mode="w", retries=3, timeout=None))
+        append(f(id=i, mode="a", retries=3, timeout=1.5, verbose=False,
+                 encoding="utf-8"))
+        append(f(id=i, mode="x", retries=3, timeout=None, verbose=True,
+                 encoding="ascii", errors="strict", newline=""))
+    return out
+
+
+# name -> (setup(corpus_path) -> arg, run(arg) -> result kept alive)
+WORKLOADS = {
+    "mem_json_corpus": (_setup_json_corpus, _run_json_corpus),
+    "mem_records_100k": (_setup_records, _run_records),
+    "mem_kwargs": (_setup_kwargs, _run_kwargs),
+}
+
+
+# --------------------------------------------------------------------------
+# Meters.
+
+STATM = "/proc/self/statm"
+
+
+def rss_unavailable_reason():
+    """None if RSS can be read, else why not."""
+    if not sys.platform.startswith("linux"):
+        return "RSS meter needs /proc/self/statm (Linux); platform is %s" % sys.platform
+    if not os.path.exists(STATM):
+        return "RSS meter needs %s, which does not exist here" % STATM
+    return None
+
+
+def read_rss():
+    """Resident set size in bytes, from /proc/self/statm (2nd field, pages)."""
+    with open(STATM, "rb") as f:
+        fields = f.read().split()
+    return int(fields[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def measure(workload, meter, corpus_path=None):
+    """Measure one workload once in this process; return a dict for JSON."""
+    setup, run = WORKLOADS[workload]
+    arg = setup(corpus_path)
+    gc.collect()
+    if meter == "tracemalloc":
+        tracemalloc.start()
+        result = run(arg)
+        current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        value = peak
+        extra = {"retained": current}
+    elif meter == "rss":
+        before = read_rss()
+        result = run(arg)
+        after = read_rss()
+        value = after - before
+        extra = {"rss_before": before, "rss_after": after}
+    else:
+        raise ValueError("unknown meter %r" % (meter,))
+    out = {"workload": workload, "meter": meter, "bytes": value,
+           "objects": len(result)}
+    out.update(extra)
+    del result
+    return out
+
+
+def main(argv):
+    if len(argv) not in (2, 3) or argv[0] not in WORKLOADS or argv[1] not in METERS:
+        print("usage: %s WORKLOAD METER [CORPUS_PATH]\n  WORKLOAD: %s\n  METER: %s"
+              % (os.path.basename(__file__), ", ".join(WORKLOADS), ", ".join(METERS)),
+              file=sys.stderr)
+        return 2
+    if argv[1] == "rss":
+        reason = rss_unavailable_reason()
+        if reason:
+            print(reason, file=sys.stderr)
+            return 3
+    corpus_path = argv[2] if len(argv) == 3 else None
+    print(json.dumps(measure(argv[0], argv[1], corpus_path)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

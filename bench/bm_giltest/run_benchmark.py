@@ -1,0 +1,780 @@
+"""giltest: how threads share the interpreter (GIL or free-threaded).
+
+Inspired by CPython's Tools/ccbench, rewritten on pyperf.  Every value pyperf
+stores is a TIME PER OPERATION in seconds (lower is better); the report turns
+them into rates (operations per second) and ratios.
+
+What is measured
+----------------
+cpu_1thread
+    A pure-Python CPU "chunk" (a local counter incremented CHUNK times) run in
+    one thread; time per chunk.
+cpu_2threads
+    The same total number of chunks split over 2 threads running concurrently;
+    time per chunk of total work.  The report computes
+    e = time(cpu_1thread) / time(cpu_2threads): 1.0 is ideal with a GIL, up to
+    2.0 without one (on 2 or more idle cores).
+handoff_lock, handoff_condition, handoff_queue
+    A pair of threads (the benchmark's calling thread and one more) passing the
+    turn back and forth: through two threading.Lock objects (each side
+    releases the other's lock, then acquires its own), through one
+    threading.Condition (a shared turn flag, wait/notify) or through two
+    queue.Queue objects (put/get).  Time per hand-off; one direction counts as
+    one hand-off, so a round trip is two.
+handoff_*_cpu
+    The same with one extra CPU-bound Python thread running beside the pair for
+    the whole measurement, HANDOFFS_PER_VALUE hand-offs per value (fixed, not
+    calibrated).  With a GIL the behaviour is bimodal: either the woken side
+    must wait for the CPU thread to drop the GIL, up to the switch interval
+    per hand-off (the "convoy effect": about 200 hand-offs/s, ~100x slower
+    than handoff_lock), or the pair keeps passing the GIL between themselves
+    and the CPU thread starves (its waiter never sees a switch-free
+    interval, so it never requests a drop).  Which mode a value falls in
+    varies from run to run.
+handoff_*_cpu.cpu_thread
+    The same scenario, but the value is the CPU thread's time per chunk
+    measured while the pair ping-pongs for a fixed HANDOFFS_PER_VALUE
+    hand-offs, so starvation of the CPU thread is visible (compare with
+    cpu_1thread).  The chunks counted are those completed between the two
+    clock readings of the pair (granularity one chunk).
+io_latency_cpu0, io_latency_cpu1, io_latency_cpu2
+    A Python thread blocked in socket recv() on a loopback UDP socket; another
+    process (same sys.executable, started with subprocess) sends it datagrams
+    carrying their send time (time.perf_counter_ns()) after irregular delays of
+    LATENCY_DELAY_MIN..MAX seconds.  The value is receive time - send time,
+    with 0, 1 and 2 CPU-bound threads running.  perf_counter is a system-wide
+    monotonic clock on Linux (CLOCK_MONOTONIC), Windows
+    (QueryPerformanceCounter) and macOS, so the two processes' readings can be
+    subtracted; the script checks the clock implementation of both processes
+    and refuses to run these benchmarks on an unknown one.  The receiver asks
+    for each datagram (a request datagram) and then enters recv(); only a
+    datagram SENT AFTER the receiver took its clock reading just before
+    recv() is counted.  One that arrived earlier (with a GIL and 2 CPU
+    threads, getting the GIL back after sending the request often takes
+    longer than the sender's delay: about 3.5 requests per counted latency
+    on the baseline build) is discarded and a new one requested, so every
+    value is the wake-up latency of a thread that was blocked in recv().
+gil_switch
+    Two CPU-bound threads with sys.setswitchinterval(SWITCH_INTERVAL)
+    (restored afterwards).  A shared "last runner" slot holds the id of the
+    thread that last checked it; every SWITCH_CHECK_EVERY loop iterations each
+    thread checks the slot and, if it holds the OTHER thread's id, counts one
+    switch (appends its own id to a shared list) and writes its own id.  So a
+    switch is "the other thread ran (and checked) since my previous check".
+    With a GIL that is one GIL hand-over; on a free-threaded build the two
+    threads run in parallel and the count measures how often their checks
+    interleave, which is far higher and not a GIL property.  Time per observed
+    switch.
+lock_with_pass, condition_notify_nowaiter, queue_put_get
+    Single-threaded costs of `with lock: pass`, `with cond: cond.notify()` with
+    no waiter, and `q.put(x); q.get()`; time per iteration.
+
+What is NOT measured
+--------------------
+Thread creation and joining (threads are started, and wait at a gate or
+signal that they run, before the clock starts, and are joined after it
+stops), the sender process start-up, C code that releases the GIL (no
+hashing/compression/regex workloads as ccbench had), multi-process
+throughput, fairness between more than 3 threads, and anything that needs
+more cores than the machine has: on a 2-core machine cpu_2threads and the
+*_cpu scenarios also measure the OS scheduler.
+
+One value per latency: how it is done
+-------------------------------------
+A script has exactly one pyperf.Runner, and pyperf normally calibrates
+`loops` so that one value lasts at least --min-time, which would average
+hundreds of latencies into one value and hide the tail.  The latency
+functions receive `loops` datagrams and return the SUM of their latencies
+(so any loops value gives a correct mean), and the script registers the
+io_latency_* benchmarks with pyperf's loops forced to 1 and values per
+process multiplied by LATENCY_VALUES_FACTOR: in the manager process (never
+in a worker) it sets runner.args.loops = 1 and runner.args.values *= factor
+just around that benchmark's bench_time_func() call and restores them right
+after.  pyperf 2.10's Manager reads these fields when it spawns the workers
+of that benchmark and passes them as `--loops 1 --values N`, so no loop
+calibration happens and every stored value is ONE latency; the report can
+take p50/p99 over all values of all processes (with --values 3: 75 values
+per process).  A --loops given on the command line does not apply to these.
+The same forcing is used, with values unchanged, for the *.cpu_thread
+benchmarks (loops=1: their work per value is fixed and `loops` would only
+be a scale factor) and for handoff_*_cpu (loops = HANDOFFS_PER_VALUE / 2
+round trips: calibrated in the fast mode, a value could last minutes if the
+run then fell into the convoy mode).  So the harness runs the script once;
+`--select` chooses benchmarks.  (Rejected: a `--latency` flag and two
+invocations -- two result files and two pyperf runs to merge; pyperf has no
+per-benchmark loops option.)
+
+Defaults and durations
+----------------------
+Runner(processes=PROCESSES, values=3, warmups=1); the benchmarks not listed
+above calibrate loops with pyperf's default --min-time (0.1 s), so a value
+lasts 0.1-0.2 s.  HANDOFFS_PER_VALUE = 100 keeps a handoff_*_cpu or
+*.cpu_thread value under ~0.5 s even at ~200 hand-offs/s (convoy mode);
+in the other mode a value lasts a few ms.  Measured on a noisy, shared
+2-core machine (load average 2-3 from other jobs) with the baseline (GIL)
+CPython 3.13.5 build, whole script: `--fast` 1 min 05 s, default
+(no --fast) 3 min 02 s; free-threaded 3.13.5 build, `--fast`: 1 min 28 s.
+
+Every thread a benchmark starts is stopped (CPU threads by a flag) and joined
+inside the timed function, every blocking wait has a timeout (a bug raises
+RuntimeError instead of hanging), and the sender process stops by itself
+(quit message, a bound on the number of datagrams, an idle timeout and a
+lifetime bound) and only uses 127.0.0.1.
+
+Options (besides pyperf's): --select NAME[,NAME...] runs only those
+benchmarks (unknown names: exit status 2), --list prints the names.
+Runs on Python 3.11+, GIL and free-threaded builds.
+"""
+
+import atexit
+import queue
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pyperf
+
+
+# --- constants that shape the measurement (also stored as metadata) --------
+
+CHUNK = 1000                    # increments per CPU chunk
+HANDOFFS_PER_VALUE = 100        # hand-offs per value of handoff_*_cpu[.cpu_thread]
+SWITCH_INTERVAL = 0.0005        # sys.setswitchinterval() for gil_switch
+SWITCH_CHECK_EVERY = 10         # loop iterations between two "last runner" checks
+LATENCY_DELAY_MIN = 0.001       # sender delay before each datagram, seconds
+LATENCY_DELAY_MAX = 0.004
+LATENCY_VALUES_FACTOR = 25      # io_latency_*: values per process = values * this
+PROCESSES = 10                  # default number of pyperf worker processes
+
+WAIT_TIMEOUT = 30.0             # bound of every blocking wait, seconds
+JOIN_TIMEOUT = WAIT_TIMEOUT + 10.0
+LATENCY_MAX_RETRIES = 100       # datagrams that arrived before recv() was entered
+
+SENDER_MAX_DATAGRAMS = 200_000
+SENDER_IDLE_TIMEOUT = 60.0
+SENDER_MAX_LIFETIME = 1800.0
+
+# perf_counter implementations known to be a system-wide monotonic clock
+SYSTEM_WIDE_CLOCKS = (
+    "clock_gettime(CLOCK_MONOTONIC)",       # Linux, BSDs
+    "clock_gettime(CLOCK_MONOTONIC_RAW)",
+    "clock_gettime(CLOCK_UPTIME_RAW)",      # macOS, Python 3.13+
+    "mach_absolute_time()",                 # macOS, older Pythons
+    "QueryPerformanceCounter()",            # Windows
+)
+
+BENCHMARKS = (
+    "cpu_1thread",
+    "cpu_2threads",
+    "handoff_lock",
+    "handoff_lock_cpu",
+    "handoff_lock_cpu.cpu_thread",
+    "handoff_condition",
+    "handoff_condition_cpu",
+    "handoff_condition_cpu.cpu_thread",
+    "handoff_queue",
+    "handoff_queue_cpu",
+    "handoff_queue_cpu.cpu_thread",
+    "io_latency_cpu0",
+    "io_latency_cpu1",
+    "io_latency_cpu2",
+    "gil_switch",
+    "lock_with_pass",
+    "condition_notify_nowaiter",
+    "queue_put_get",
+)
+
+
+# --- helpers ----------------------------------------------------------------
+
+def _cpu_chunk():
+    """One unit of pure-Python CPU work: increment a local counter CHUNK times."""
+    x = 0
+    for _ in range(CHUNK):
+        x += 1
+    return x
+
+
+class _Thread(threading.Thread):
+    """A daemon thread that keeps the exception of its target for the joiner."""
+
+    def __init__(self, target, args=(), name=None):
+        super().__init__(name=name, daemon=True)
+        self._fn = target
+        self._fn_args = args
+        self.exc = None
+
+    def run(self):
+        try:
+            self._fn(*self._fn_args)
+        except BaseException as exc:   # reported by _join()
+            self.exc = exc
+
+
+def _join(threads, what):
+    """Join threads (bounded); raise if one is stuck or failed."""
+    deadline = time.monotonic() + JOIN_TIMEOUT
+    for t in threads:
+        t.join(max(0.0, deadline - time.monotonic()))
+        if t.is_alive():
+            raise RuntimeError("%s: thread %s did not stop within %.0f s"
+                               % (what, t.name, JOIN_TIMEOUT))
+    for t in threads:
+        if t.exc is not None:
+            raise RuntimeError("%s: thread %s failed: %r"
+                               % (what, t.name, t.exc)) from t.exc
+
+
+def _wait(event, what):
+    if not event.wait(WAIT_TIMEOUT):
+        raise RuntimeError("%s: timed out after %.0f s" % (what, WAIT_TIMEOUT))
+
+
+class _CpuThreads:
+    """Context manager running n CPU-bound threads that loop on _cpu_chunk().
+
+    On entry it returns once every thread has completed at least one chunk;
+    on exit it sets the stop flag and joins them.  chunks() is the total
+    number of chunks completed so far.
+    """
+
+    def __init__(self, n, what):
+        self.n = n
+        self.what = what
+        self.stop = False
+        self.counts = [0] * n
+        self.running = [threading.Event() for _ in range(n)]
+        self.threads = [_Thread(self._body, (i,), name="cpu%d" % i)
+                        for i in range(n)]
+
+    def _body(self, idx):
+        counts = self.counts
+        chunk = _cpu_chunk
+        done = 0
+        chunk()
+        done += 1
+        counts[idx] = done
+        self.running[idx].set()
+        while not self.stop:
+            chunk()
+            done += 1
+            counts[idx] = done
+
+    def chunks(self):
+        return sum(self.counts)
+
+    def __enter__(self):
+        try:
+            for t in self.threads:
+                t.start()
+            for ev in self.running:
+                _wait(ev, self.what + ": CPU thread start")
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stop = True
+        _join([t for t in self.threads if t.ident is not None], self.what)
+        return False
+
+
+# --- 1, 2: CPU throughput -----------------------------------------------------
+
+def _chunks_body(gate, n):
+    _wait(gate, "cpu: start gate")
+    chunk = _cpu_chunk
+    for _ in range(n):
+        chunk()
+
+
+def _cpu_threads_time(loops, nthreads, what):
+    gate = threading.Event()
+    share, extra = divmod(loops, nthreads)
+    threads = [_Thread(_chunks_body, (gate, share + (1 if i < extra else 0)),
+                       name="chunks%d" % i)
+               for i in range(nthreads)]
+    try:
+        for t in threads:
+            t.start()
+        t0 = time.perf_counter()
+        gate.set()
+    finally:
+        gate.set()
+        _join([t for t in threads if t.ident is not None], what)
+    return time.perf_counter() - t0
+
+
+def bench_cpu_1thread(loops):
+    return _cpu_threads_time(loops, 1, "cpu_1thread")
+
+
+def bench_cpu_2threads(loops):
+    return _cpu_threads_time(loops, 2, "cpu_2threads")
+
+
+# --- 3-7: hand-off pairs ------------------------------------------------------
+# Each _pair_* factory returns (ping, pong): ping(ready) runs in the calling
+# thread, pong(ready) in a new thread; both do `rounds` round trips (2 hand-offs
+# each).  pong sets `ready` before its first wait.
+
+def _timeout(what):
+    raise RuntimeError("%s: no hand-off within %.0f s" % (what, WAIT_TIMEOUT))
+
+
+def _pair_lock(rounds):
+    ping_lock = threading.Lock()
+    pong_lock = threading.Lock()
+    ping_lock.acquire()
+    pong_lock.acquire()
+
+    def ping():
+        for _ in range(rounds):
+            pong_lock.release()
+            if not ping_lock.acquire(timeout=WAIT_TIMEOUT):
+                _timeout("handoff_lock ping")
+
+    def pong(ready):
+        ready.set()
+        for _ in range(rounds):
+            if not pong_lock.acquire(timeout=WAIT_TIMEOUT):
+                _timeout("handoff_lock pong")
+            ping_lock.release()
+
+    return ping, pong
+
+
+def _pair_condition(rounds):
+    cond = threading.Condition()
+    turn = [0]          # 0: ping's turn, 1: pong's turn
+
+    def ping():
+        with cond:
+            for _ in range(rounds):
+                turn[0] = 1
+                cond.notify()
+                if not cond.wait_for(lambda: turn[0] == 0, WAIT_TIMEOUT):
+                    _timeout("handoff_condition ping")
+
+    def pong(ready):
+        with cond:
+            ready.set()
+            for _ in range(rounds):
+                if not cond.wait_for(lambda: turn[0] == 1, WAIT_TIMEOUT):
+                    _timeout("handoff_condition pong")
+                turn[0] = 0
+                cond.notify()
+
+    return ping, pong
+
+
+def _pair_queue(rounds):
+    to_pong = queue.Queue()
+    to_ping = queue.Queue()
+
+    def ping():
+        try:
+            for i in range(rounds):
+                to_pong.put(i)
+                to_ping.get(timeout=WAIT_TIMEOUT)
+        except queue.Empty:
+            _timeout("handoff_queue ping")
+
+    def pong(ready):
+        ready.set()
+        try:
+            for _ in range(rounds):
+                to_ping.put(to_pong.get(timeout=WAIT_TIMEOUT))
+        except queue.Empty:
+            _timeout("handoff_queue pong")
+
+    return ping, pong
+
+
+PAIRS = {"lock": _pair_lock, "condition": _pair_condition, "queue": _pair_queue}
+
+
+def _run_pair(kind, rounds, ncpu):
+    """Ping-pong `rounds` round trips beside `ncpu` CPU threads.
+
+    Returns (elapsed seconds, CPU chunks completed meanwhile).
+    """
+    what = "handoff_%s%s" % (kind, "_cpu" if ncpu else "")
+    ping, pong = PAIRS[kind](rounds)
+    ready = threading.Event()
+    th = _Thread(pong, (ready,), name="pong")
+    with _CpuThreads(ncpu, what) as cpu:
+        th.start()
+        try:
+            _wait(ready, what + ": pong start")
+            c0 = cpu.chunks()
+            t0 = time.perf_counter()
+            ping()
+            t1 = time.perf_counter()
+            c1 = cpu.chunks()
+        finally:
+            _join([th], what)
+    return t1 - t0, c1 - c0
+
+
+def _handoff_func(kind, ncpu):
+    def func(loops):
+        # loops round trips = 2 * loops hand-offs (inner_loops=2)
+        return _run_pair(kind, loops, ncpu)[0]
+    return func
+
+
+def _handoff_cpu_thread_func(kind):
+    def func(loops):
+        elapsed, chunks = _run_pair(kind, HANDOFFS_PER_VALUE // 2, 1)
+        if chunks <= 0:
+            # The CPU thread did not finish a single chunk while the pair ran:
+            # count it as one chunk over the whole time (an underestimate of
+            # the real time per chunk, which is at least that long).
+            chunks = 1
+        # pyperf divides by loops: the stored value is seconds per chunk.
+        return elapsed * loops / chunks
+    return func
+
+
+# --- 8: I/O latency -----------------------------------------------------------
+
+SENDER_SCRIPT = r"""
+import random, socket, sys, time
+port, max_n, idle, life, lo, hi = sys.argv[1:7]
+port, max_n = int(port), int(max_n)
+idle, life, lo, hi = float(idle), float(life), float(lo), float(hi)
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sock.bind(("127.0.0.1", 0))
+sock.connect(("127.0.0.1", port))
+sock.settimeout(idle)
+impl = time.get_clock_info("perf_counter").implementation
+sock.send(("hello " + impl).encode())
+deadline = time.monotonic() + life
+sent = 0
+try:
+    while sent < max_n and time.monotonic() < deadline:
+        try:
+            data = sock.recv(256)
+        except socket.timeout:
+            break
+        if data == b"quit":
+            break
+        req, n = data.split()
+        for _ in range(int(n)):
+            time.sleep(random.uniform(lo, hi))
+            sock.send(b"%s %d" % (req, time.perf_counter_ns()))
+            sent += 1
+except ConnectionRefusedError:
+    pass    # the receiver's socket is gone
+"""
+
+
+class _Sender:
+    """The datagram-sending process, one per worker process.
+
+    Started on first use, stopped at exit (and it stops by itself anyway).
+    Protocol on a connected loopback UDP pair: the receiver sends
+    b"<req> <n>"; the sender answers with n datagrams b"<req> <send_ns>",
+    each after a random delay of LATENCY_DELAY_MIN..MAX seconds.
+    """
+
+    _instance = None
+
+    @classmethod
+    def get(cls):
+        if cls._instance is None:
+            cls._instance = cls()
+            atexit.register(cls._instance.close)
+        return cls._instance
+
+    def __init__(self):
+        impl = time.get_clock_info("perf_counter").implementation
+        if impl not in SYSTEM_WIDE_CLOCKS:
+            raise RuntimeError("io_latency: perf_counter is %r, not a known "
+                               "system-wide clock" % impl)
+        self.req = 0
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(WAIT_TIMEOUT)
+        port = self.sock.getsockname()[1]
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-c", SENDER_SCRIPT, str(port),
+             str(SENDER_MAX_DATAGRAMS), str(SENDER_IDLE_TIMEOUT),
+             str(SENDER_MAX_LIFETIME), str(LATENCY_DELAY_MIN),
+             str(LATENCY_DELAY_MAX)],
+            stdin=subprocess.DEVNULL)
+        try:
+            data, addr = self.sock.recvfrom(256)
+        except socket.timeout:
+            self.close()
+            raise RuntimeError("io_latency: no hello from the sender process "
+                               "within %.0f s" % WAIT_TIMEOUT)
+        word, _, sender_impl = data.decode().partition(" ")
+        if word != "hello" or addr[0] != "127.0.0.1":
+            self.close()
+            raise RuntimeError("io_latency: unexpected datagram %r from %r"
+                               % (data, addr))
+        if sender_impl != impl:
+            self.close()
+            raise RuntimeError("io_latency: sender clock %r != receiver "
+                               "clock %r" % (sender_impl, impl))
+        self.sock.connect(addr)     # from now on only the sender is heard
+
+    def close(self):
+        proc = self.proc if hasattr(self, "proc") else None
+        if proc is not None and proc.poll() is None:
+            try:
+                self.sock.send(b"quit")
+            except OSError:
+                pass
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+        self.sock.close()
+
+    def latency(self):
+        """One latency in seconds, measured while this thread is in recv()."""
+        sock = self.sock
+        perf_ns = time.perf_counter_ns
+        for _ in range(LATENCY_MAX_RETRIES):
+            self.req += 1
+            req = b"%d" % self.req
+            sock.send(req + b" 1")
+            while True:
+                t_enter = perf_ns()
+                try:
+                    data = sock.recv(256)
+                except socket.timeout:
+                    raise RuntimeError("io_latency: no datagram within %.0f s"
+                                       % WAIT_TIMEOUT) from None
+                t_recv = perf_ns()
+                got_req, sent_ns = data.split()
+                if got_req == req:
+                    break
+                # a late answer to an earlier request: ignore it
+            sent_ns = int(sent_ns)
+            if sent_ns < t_enter:
+                # Sent before this thread entered recv() (it was still busy,
+                # e.g. getting the GIL back after send()): not a measurement
+                # of a blocked receiver; ask again.
+                continue
+            latency = (t_recv - sent_ns) / 1e9
+            if latency < 0:
+                raise RuntimeError("io_latency: negative latency %r s: the "
+                                   "clocks are not the same" % latency)
+            return max(latency, 1e-9)
+        raise RuntimeError("io_latency: %d datagrams in a row arrived before "
+                           "the receiver was in recv()" % LATENCY_MAX_RETRIES)
+
+
+def _latency_func(ncpu):
+    def func(loops):
+        sender = _Sender.get()
+        total = 0.0
+        with _CpuThreads(ncpu, "io_latency_cpu%d" % ncpu):
+            for _ in range(loops):
+                total += sender.latency()
+        return total
+    return func
+
+
+# --- 9: GIL switches ------------------------------------------------------------
+
+def bench_gil_switch(loops):
+    old_interval = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    try:
+        gate = threading.Event()
+        done = threading.Event()
+        last = [None]           # id of the thread that checked last
+        switches = []           # one entry (the observer's id) per switch
+        state = {"stop": False, "t_end": None}
+
+        def body(me):
+            _wait(gate, "gil_switch: start gate")
+            append = switches.append
+            spin = range(SWITCH_CHECK_EVERY)
+            x = 0
+            while not state["stop"]:
+                for _ in spin:
+                    x += 1
+                prev = last[0]
+                if prev != me:
+                    last[0] = me
+                    if prev is not None:
+                        append(me)
+                        if len(switches) >= loops and not state["stop"]:
+                            state["t_end"] = time.perf_counter()
+                            state["stop"] = True
+                            done.set()
+
+        threads = [_Thread(body, (i,), name="switch%d" % i) for i in (1, 2)]
+        try:
+            for t in threads:
+                t.start()
+            t0 = time.perf_counter()
+            gate.set()
+            if not done.wait(WAIT_TIMEOUT):
+                raise RuntimeError("gil_switch: only %d of %d switches in "
+                                   "%.0f s" % (len(switches), loops,
+                                               WAIT_TIMEOUT))
+        finally:
+            state["stop"] = True
+            gate.set()
+            _join([t for t in threads if t.ident is not None], "gil_switch")
+        return state["t_end"] - t0
+    finally:
+        sys.setswitchinterval(old_interval)
+
+
+# --- 10: single-threaded primitives -------------------------------------------
+
+def bench_lock_with_pass(loops):
+    lock = threading.Lock()
+    it = range(loops)
+    t0 = time.perf_counter()
+    for _ in it:
+        with lock:     # never contended: cannot block
+            pass
+    return time.perf_counter() - t0
+
+
+def bench_condition_notify_nowaiter(loops):
+    cond = threading.Condition()
+    it = range(loops)
+    t0 = time.perf_counter()
+    for _ in it:
+        with cond:
+            cond.notify()
+    return time.perf_counter() - t0
+
+
+def bench_queue_put_get(loops):
+    q = queue.Queue()
+    it = range(loops)
+    t0 = time.perf_counter()
+    for x in it:
+        q.put(x)
+        q.get()        # the queue holds the item just put: cannot block
+    return time.perf_counter() - t0
+
+
+# --- registration ------------------------------------------------------------
+
+def _spec():
+    """(name, func, inner_loops, forced loops or None, values factor, metadata).
+
+    A forced `loops` replaces pyperf's calibration for that benchmark (see
+    _register); the values factor multiplies --values for it.
+    """
+    rounds = HANDOFFS_PER_VALUE // 2
+    specs = [
+        ("cpu_1thread", bench_cpu_1thread, None, None, 1, {}),
+        ("cpu_2threads", bench_cpu_2threads, None, None, 1, {}),
+    ]
+    for kind in ("lock", "condition", "queue"):
+        specs += [
+            ("handoff_%s" % kind, _handoff_func(kind, 0), 2, None, 1,
+             {"giltest_cpu_threads": 0}),
+            # fixed work per value (rounds round trips): calibration would pick
+            # thousands of round trips in the fast mode, which can take
+            # minutes per value if the run then falls into the convoy mode
+            ("handoff_%s_cpu" % kind, _handoff_func(kind, 1), 2, rounds, 1,
+             {"giltest_cpu_threads": 1}),
+            ("handoff_%s_cpu.cpu_thread" % kind,
+             _handoff_cpu_thread_func(kind), None, 1, 1,
+             {"giltest_cpu_threads": 1}),
+        ]
+    for ncpu in (0, 1, 2):
+        specs.append(("io_latency_cpu%d" % ncpu, _latency_func(ncpu), None,
+                      1, LATENCY_VALUES_FACTOR, {"giltest_cpu_threads": ncpu}))
+    specs += [
+        ("gil_switch", bench_gil_switch, None, None, 1, {}),
+        ("lock_with_pass", bench_lock_with_pass, None, None, 1, {}),
+        ("condition_notify_nowaiter", bench_condition_notify_nowaiter, None,
+         None, 1, {}),
+        ("queue_put_get", bench_queue_put_get, None, None, 1, {}),
+    ]
+    assert tuple(s[0] for s in specs) == BENCHMARKS
+    return specs
+
+
+def _add_cmdline_args(cmd, args):
+    if args.select:
+        cmd.extend(("--select", args.select))
+
+
+def _parse_select(text):
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown or not names:
+        print("ERROR: unknown benchmark name(s): %s"
+              % (", ".join(unknown) or repr(text)), file=sys.stderr)
+        print("valid names: %s" % ", ".join(BENCHMARKS), file=sys.stderr)
+        sys.exit(2)
+    return set(names)
+
+
+def _register(runner, name, func, inner_loops, forced_loops, values_factor,
+              metadata):
+    args = runner.args
+    if forced_loops is None or args.worker:
+        # Workers get the forced --loops/--values on their command line from
+        # the manager; nothing to change there.
+        runner.bench_time_func(name, func, inner_loops=inner_loops,
+                               metadata=metadata)
+        return
+    # Manager process: pyperf's Manager reads runner.args when it spawns the
+    # workers of this benchmark, so setting loops here disables calibration
+    # and passes --loops/--values to them.  Restored for the next benchmark.
+    saved = (args.loops, args.values)
+    args.loops = forced_loops
+    args.values = args.values * values_factor
+    try:
+        runner.bench_time_func(name, func, inner_loops=inner_loops,
+                               metadata=metadata)
+    finally:
+        args.loops, args.values = saved
+
+
+def main():
+    runner = pyperf.Runner(processes=PROCESSES, values=3, warmups=1,
+                           add_cmdline_args=_add_cmdline_args)
+    runner.argparser.add_argument(
+        "--select", metavar="NAME[,NAME...]", default=None,
+        help="run only these benchmarks (comma-separated; see --list)")
+    runner.argparser.add_argument(
+        "--list", action="store_true", help="print the benchmark names and exit")
+    runner.metadata["description"] = "GIL / free-threading behaviour of threads"
+    runner.metadata["giltest_chunk"] = CHUNK
+    runner.metadata["giltest_handoffs_per_value"] = HANDOFFS_PER_VALUE
+    runner.metadata["giltest_switch_interval"] = SWITCH_INTERVAL
+    runner.metadata["giltest_switch_check_every"] = SWITCH_CHECK_EVERY
+    runner.metadata["giltest_latency_delay"] = "%g-%g s" % (
+        LATENCY_DELAY_MIN, LATENCY_DELAY_MAX)
+    runner.metadata["giltest_latency_values_factor"] = LATENCY_VALUES_FACTOR
+    is_gil_enabled = getattr(sys, "_is_gil_enabled", None)
+    runner.metadata["giltest_gil"] = (
+        "enabled" if is_gil_enabled is None or is_gil_enabled() else "disabled")
+
+    args = runner.parse_args()
+    if args.list:
+        for name in BENCHMARKS:
+            print(name)
+        return
+    selected = _parse_select(args.select) if args.select else set(BENCHMARKS)
+
+    for name, func, inner_loops, loops, factor, metadata in _spec():
+        if name in selected:
+            _register(runner, name, func, inner_loops, loops, factor,
+                      metadata)
+
+
+if __name__ == "__main__":
+    main()

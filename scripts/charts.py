@@ -1,0 +1,180 @@
+"""Charts of one run, drawn from its values alone (PNG for the README, SVG for print).
+
+Each chart says what it shows in its title and axis labels: rates derived from stored
+times, error bars as 95% bootstrap intervals, log scales where variants differ by
+orders of magnitude (the convoy effect does).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display on build machines
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from .stats import bootstrap_ci  # noqa: E402
+
+COLORS = {"baseline": "#4c72b0", "freethreaded": "#dd8452"}
+PALETTE = ["#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c", "#ccb974", "#64b5cd"]
+
+
+def color(variant: str, variants: list[str]) -> str:
+    if variant in COLORS:
+        return COLORS[variant]
+    others = [v for v in variants if v not in COLORS]
+    return PALETTE[others.index(variant) % len(PALETTE)]
+
+
+def rates_with_ci(values: np.ndarray, seed: str) -> tuple[float, float, float]:
+    low, high = bootstrap_ci(values, lambda a: 1.0 / a.mean(), seed=seed)
+    return 1.0 / values.mean(), low, high
+
+
+def grouped_bars(ax, categories: list[str], variants: list[str], getter, log: bool) -> bool:
+    """Bars per category, one per variant; getter(cat, variant) -> (value, low, high) or None."""
+    width = 0.8 / max(1, len(variants))
+    drew = False
+    for i, variant in enumerate(variants):
+        xs, ys, errs = [], [], [[], []]
+        for j, cat in enumerate(categories):
+            got = getter(cat, variant)
+            if got is None:
+                continue
+            value, low, high = got
+            xs.append(j + (i - (len(variants) - 1) / 2) * width)
+            ys.append(value)
+            errs[0].append(max(0.0, value - low) if np.isfinite(low) else 0.0)
+            errs[1].append(max(0.0, high - value) if np.isfinite(high) else 0.0)
+        if xs:
+            drew = True
+            ax.bar(xs, ys, width, yerr=errs, capsize=2, label=variant, color=color(variant, variants))
+    ax.set_xticks(range(len(categories)))
+    ax.set_xticklabels(categories, rotation=30, ha="right", fontsize=8)
+    if log:
+        ax.set_yscale("log")
+    ax.grid(axis="y", alpha=0.3, which="both")
+    return drew
+
+
+def _save(fig, folder: Path, name: str) -> list[Path]:
+    paths = [folder / f"{name}.png", folder / f"{name}.svg"]
+    fig.tight_layout()
+    for path in paths:
+        fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return paths
+
+
+def _values(df: pd.DataFrame, benchmark: str, variant: str) -> np.ndarray:
+    return df.loc[(df.benchmark == benchmark) & (df.variant == variant), "value"].to_numpy()
+
+
+def _rate_getter(df: pd.DataFrame):
+    def get(benchmark: str, variant: str):
+        vals = _values(df, benchmark, variant)
+        return rates_with_ci(vals, f"{benchmark}/{variant}") if len(vals) else None
+
+    return get
+
+
+def draw_all(folder: Path, df: pd.DataFrame, sizes: pd.DataFrame, table: pd.DataFrame, variants: list[str]) -> list[Path]:
+    """Draw every chart the data allows; return the files written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    names = set(df.benchmark) if not df.empty else set()
+
+    handoffs = [f"handoff_{p}{s}" for p in ("lock", "condition", "queue") for s in ("", "_cpu") if f"handoff_{p}{s}" in names]
+    if handoffs:
+        fig, ax = plt.subplots(figsize=(8, 4.5))
+        grouped_bars(ax, handoffs, variants, _rate_getter(df), log=True)
+        ax.set_ylabel("hand-offs per second (log)")
+        ax.set_title("giltest: thread hand-offs, alone and with a CPU-bound thread beside")
+        ax.legend(fontsize=8)
+        written += _save(fig, folder, "giltest_handoffs")
+
+    others = [n for n in ("cpu_1thread", "cpu_2threads", "gil_switch", "lock_with_pass", "condition_notify_nowaiter", "queue_put_get") if n in names]
+    if others:
+        fig, ax = plt.subplots(figsize=(8, 4.5))
+        grouped_bars(ax, others, variants, _rate_getter(df), log=True)
+        ax.set_ylabel("operations per second (log)")
+        ax.set_title("giltest: CPU chunks, GIL switches and single-thread primitives")
+        ax.legend(fontsize=8)
+        written += _save(fig, folder, "giltest_rates")
+
+    latency = [f"io_latency_cpu{n}" for n in range(3) if f"io_latency_cpu{n}" in names]
+    if latency:
+        fig, axes = plt.subplots(1, 2, figsize=(9, 4), sharey=True)
+        for ax, pct in zip(axes, (50, 99)):
+            def getter(bench, variant, pct=pct):
+                vals = _values(df, bench, variant)
+                if not len(vals):
+                    return None
+                low, high = bootstrap_ci(vals, lambda a: np.percentile(a, pct), seed=f"{bench}/{variant}/{pct}")
+                return np.percentile(vals, pct) * 1e3, low * 1e3, high * 1e3
+
+            grouped_bars(ax, latency, variants, getter, log=True)
+            ax.set_title(f"p{pct}")
+            ax.set_ylabel("ms from send to handling (log)")
+        axes[0].legend(fontsize=8)
+        fig.suptitle("io_latency: a thread blocked in recv, with 0/1/2 CPU-bound threads")
+        written += _save(fig, folder, "io_latency")
+
+    server = [s for s in ("c1_close", "c1_keepalive", "c10_close", "c10_keepalive") if s in names or f"{s}_cpu" in names]
+    if server:
+        fig, axes = plt.subplots(1, 2, figsize=(10, 4.5), sharey=True)
+        for ax, suffix, title in zip(axes, ("", "_cpu"), ("alone", "with one CPU-bound thread in the server")):
+            grouped_bars(ax, [s + suffix for s in server], variants, _rate_getter(df), log=True)
+            ax.set_title(title)
+        axes[0].set_ylabel("requests per second (log)")
+        axes[0].legend(fontsize=8)
+        fig.suptitle("testserver: thread-pool HTTP server under a real load generator")
+        written += _save(fig, folder, "server_rps")
+
+    if not sizes.empty:
+        combos = sorted({(k, b) for k, b in zip(sizes["keys"], sizes["built_by"])})
+        fig, axes = plt.subplots(1, len(combos), figsize=(3.2 * len(combos), 3.6), sharey=True, squeeze=False)
+        for ax, (keys, built_by) in zip(axes[0], combos):
+            for variant in variants:
+                part = sizes[(sizes.variant == variant) & (sizes["keys"] == keys) & (sizes.built_by == built_by)].sort_values("n")
+                if not part.empty:
+                    ax.step(part.n, part["bytes"], where="post", label=variant, color=color(variant, variants))
+            ax.set_title(f"{keys} keys, {built_by}", fontsize=9)
+            ax.set_xlabel("items")
+            ax.grid(alpha=0.3)
+        axes[0][0].set_ylabel("sys.getsizeof (bytes)")
+        axes[0][0].legend(fontsize=7)
+        fig.suptitle("dict size by number of items")
+        written += _save(fig, folder, "dict_sizes")
+
+    written += _memory_vs_speed(folder, table, variants)
+    return written
+
+
+def _memory_vs_speed(folder: Path, table: pd.DataFrame, variants: list[str]) -> list[Path]:
+    """One point per variant: geometric mean dict speed ratio vs JSON-corpus memory ratio."""
+    if table.empty or "ratio" not in table:
+        return []
+    speed = table[(table.source == "dict_memory.speed") & table.ratio.notna()]
+    memory = table[(table.benchmark == "mem_json_corpus.tracemalloc") & table.ratio.notna()]
+    if speed.empty or memory.empty:
+        return []
+    fig, ax = plt.subplots(figsize=(5.5, 4.5))
+    ax.scatter([1.0], [1.0], marker="*", s=160, color=COLORS["baseline"], label="baseline", zorder=3)
+    for variant in variants:
+        s = speed[speed.variant == variant].ratio
+        m = memory[memory.variant == variant].ratio
+        if len(s) and len(m):
+            x = float(np.exp(np.log(s).mean()))
+            ax.scatter([x], [float(m.iloc[0])], s=60, color=color(variant, variants), label=variant, zorder=3)
+    ax.axhline(1.0, color="grey", lw=0.6)
+    ax.axvline(1.0, color="grey", lw=0.6)
+    ax.set_xlabel("dict speed vs baseline (geometric mean rate ratio; right is faster)")
+    ax.set_ylabel("JSON corpus peak memory vs baseline (down is smaller)")
+    ax.set_title("dict memory vs speed")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return _save(fig, folder, "dict_memory_vs_speed")

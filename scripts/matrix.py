@@ -1,0 +1,309 @@
+"""The benchmark matrix: every benchmark on every variant, interleaved, resumable.
+
+A run lives in ``results/<os>-<arch>-<ncpu>cpu/<cpython-version>/<run-id>/``. It is
+planned as steps (round, job, variant); in every round each job runs once per variant,
+with the variant order rotated from round to round (A B C, B C A, ...) so that drift
+of the machine hits every variant alike. Each finished step leaves one file under
+``.partial/``; an interrupted run is resumed by running the same command again (the
+newest unfinished run with the same plan is picked up), and a finished run is never
+written to again. At the end the rounds are merged into one pyperf JSON per variant
+and job, with the build's metadata added to every run, and the report is made.
+
+Runs under the harness venv (it needs pyperf to merge suites).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from . import build as builder
+from . import ui
+from .benchmarks import JOBS, Job, select
+from .config import DEFAULT_FLAVOR, ROOT, load_pin
+from .errors import HarnessError
+
+RESULTS = ROOT / "results"
+STEP_TIMEOUT = 45 * 60  # seconds; a benchmark step that runs longer than this is stuck
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a run measures; two runs with the same plan can resume each other."""
+
+    variants: tuple[str, ...]
+    benches: tuple[str, ...]
+    flavor: str
+    quick: bool
+    rounds: int
+    processes: int  # pyperf worker processes per variant and round
+
+    @staticmethod
+    def make(variants: list[str], benches: list[str], flavor: str, quick: bool) -> "Plan":
+        rounds, processes = (1, 2) if quick else (3, 3)
+        return Plan(tuple(variants), tuple(benches), flavor, quick, rounds, processes)
+
+
+def platform_folder() -> str:
+    """results/ sub-folder naming the machine class, e.g. linux-x86_64-2cpu."""
+    return f"{platform.system().lower()}-{platform.machine().lower()}-{os.cpu_count()}cpu"
+
+
+def runs_folder() -> Path:
+    return RESULTS / platform_folder() / load_pin().version
+
+
+def set_results_root(path: Path) -> None:
+    """Write runs somewhere else than results/ (the smoke run of make test uses build/)."""
+    global RESULTS
+    RESULTS = path
+
+
+def steps_of(plan: Plan) -> list[tuple[int, Job, str]]:
+    """All steps in execution order: rounds, then jobs, then variants (rotated per round)."""
+    steps = []
+    for round_no in range(plan.rounds):
+        shift = round_no % len(plan.variants)
+        order = plan.variants[shift:] + plan.variants[:shift]
+        for bench in plan.benches:
+            for job in JOBS[bench]:
+                if job.once and round_no > 0:
+                    continue
+                steps += [(round_no, job, variant) for variant in order]
+    return steps
+
+
+def chunk_path(run_dir: Path, round_no: int, job: Job, variant: str) -> Path:
+    return run_dir / ".partial" / job.label / variant / f"round{round_no}.json"
+
+
+def find_resumable(plan: Plan) -> Path | None:
+    """The newest unfinished run folder with the same plan, if any."""
+    folder = runs_folder()
+    if not folder.is_dir():
+        return None
+    for run_dir in sorted(folder.iterdir(), reverse=True):
+        plan_file = run_dir / "plan.json"
+        if (run_dir / ".partial").is_dir() and plan_file.is_file():
+            try:
+                saved = json.loads(plan_file.read_text())["plan"]
+            except (json.JSONDecodeError, KeyError):
+                continue
+            if saved == json.loads(json.dumps(asdict(plan))):
+                return run_dir
+    return None
+
+
+def new_run_dir() -> Path:
+    """A new, unique run folder named by UTC time."""
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    run_dir = runs_folder() / stamp
+    suffix = 1
+    while run_dir.exists():
+        suffix += 1
+        run_dir = runs_folder() / f"{stamp}-{suffix}"
+    run_dir.mkdir(parents=True)
+    return run_dir
+
+
+def pyperf_requirement() -> str:
+    """The exact pyperf pin of requirements.txt, installed into every variant's venv too."""
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        if line.lower().startswith("pyperf=="):
+            return line.strip()
+    raise HarnessError("requirements.txt does not pin pyperf")
+
+
+def bench_python(spec: builder.BuildSpec) -> Path:
+    """A venv made from the variant's interpreter, holding the pinned pyperf; return its python."""
+    venv = spec.directory / "bench-venv"
+    python = venv / "bin" / "python"
+    requirement = pyperf_requirement()
+    stamp = venv / ".harness-requirement"
+    if python.exists() and stamp.is_file() and stamp.read_text().strip() == requirement:
+        return python
+    shutil.rmtree(venv, ignore_errors=True)
+    ui.step(f"{spec.name}: creating its benchmark venv with {requirement}")
+    for cmd in ([str(spec.python), "-m", "venv", str(venv)],
+                [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", requirement]):
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            shutil.rmtree(venv, ignore_errors=True)
+            raise HarnessError(f"{' '.join(cmd[:4])} failed:\n{proc.stdout[-1500:]}{proc.stderr[-1500:]}")
+    stamp.write_text(requirement + "\n")
+    return python
+
+
+def run_metadata(variant_json: dict, run_id: str, plan: Plan) -> dict[str, str | int | float]:
+    """Metadata added to every pyperf run: what was built, where, by which harness commit."""
+    patches = variant_json["patches"]
+    return {
+        "harness_variant": variant_json["variant"],
+        "harness_flavor": variant_json["flavor"],
+        "harness_patches": ",".join(f"{p['name']}:{p['sha256']}" for p in patches) or "none",
+        "harness_configure_args": " ".join(variant_json["configure_args"]) or "none",
+        "harness_defines": " ".join(variant_json["defines"]) or "none",
+        "harness_cpython_version": variant_json["cpython_version"],
+        "harness_source_sha256": variant_json["source_sha256"],
+        "harness_compiler": variant_json["compiler"],
+        "harness_machine": variant_json["machine"],
+        "harness_cores": variant_json["cores"],
+        "harness_commit": builder.harness_commit(),
+        "harness_build_commit": variant_json["harness_commit"],
+        "harness_run_id": run_id,
+        "harness_quick": int(plan.quick),
+    }
+
+
+def run_step(python: Path, job: Job, plan: Plan, out: Path, log: Path) -> list[str]:
+    """Run one job for one variant; the output appears at ``out`` only if it succeeded."""
+    tmp = out.with_suffix(".tmp")
+    tmp.unlink(missing_ok=True)
+    cmd = [str(python), str(job.script), *job.args]
+    if job.processes:
+        cmd += ["--processes", str(plan.processes)]
+    cmd += [job.output_flag, str(tmp)]
+    env = {k: v for k, v in os.environ.items() if k not in builder.ENV_TO_CLEAR}
+    summaries = []
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("a") as fh:
+        fh.write(f"$ {' '.join(cmd)}\n")
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=out.parent)
+        assert proc.stdout is not None
+        deadline = time.monotonic() + STEP_TIMEOUT
+        for line in proc.stdout:
+            fh.write(line)
+            if ": Mean +- std dev:" in line or re.match(r"^\S+: \d", line):
+                summaries.append(line.strip())
+                print(f"      {line.rstrip()}", flush=True)
+            if time.monotonic() > deadline:
+                proc.kill()
+                break
+        proc.wait()
+    if proc.returncode != 0 or not tmp.is_file():
+        tail = "\n    ".join(log.read_text(errors="replace").splitlines()[-15:])
+        tmp.unlink(missing_ok=True)
+        raise HarnessError(f"{job.label} failed (exit {proc.returncode}); last lines of {log}:\n    {tail}")
+    os.replace(tmp, out)
+    return summaries
+
+
+def merge(run_dir: Path, plan: Plan, metadata: dict[str, dict]) -> list[Path]:
+    """Merge each (job, variant)'s rounds into <variant>/<job label>.json; add metadata."""
+    import pyperf  # the harness venv has it
+
+    written = []
+    for bench in plan.benches:
+        for job in JOBS[bench]:
+            for variant in plan.variants:
+                chunks = sorted((run_dir / ".partial" / job.label / variant).glob("round*.json"))
+                dest = run_dir / variant / f"{job.label}.json"
+                dest.parent.mkdir(exist_ok=True)
+                if job.output == "pyperf":
+                    suite = pyperf.BenchmarkSuite.load(str(chunks[0]))
+                    for chunk in chunks[1:]:
+                        suite.add_runs(pyperf.BenchmarkSuite.load(str(chunk)))
+                    for benchmark in suite:
+                        benchmark.update_metadata(metadata[variant])
+                    suite.dump(str(dest), replace=True)
+                else:
+                    data = json.loads(chunks[0].read_text())
+                    data["harness_metadata"] = metadata[variant]
+                    dest.write_text(json.dumps(data, indent=1) + "\n")
+                written.append(dest)
+    return written
+
+
+def bench(variants: list[str], benches: list[str] | None, flavor: str = DEFAULT_FLAVOR, quick: bool = False, jobs: int | None = None) -> Path:
+    """Build what is missing, run the matrix (or resume it), merge; return the run folder."""
+    specs = {name: builder.resolve(name, flavor) for name in variants}  # bad names fail first
+    chosen = select(benches)
+    plan = Plan.make(variants, chosen, flavor, quick)
+    for spec in specs.values():
+        builder.build(spec, jobs)
+    pythons = {name: bench_python(spec) for name, spec in specs.items()}
+    variant_json = {name: json.loads((spec.directory / "variant.json").read_text()) for name, spec in specs.items()}
+
+    run_dir = find_resumable(plan)
+    if run_dir:
+        ui.step(f"resuming the unfinished run {run_dir.relative_to(ROOT)}")
+    else:
+        run_dir = new_run_dir()
+        (run_dir / ".partial").mkdir()
+        (run_dir / "plan.json").write_text(
+            json.dumps({"plan": asdict(plan), "started_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}, indent=2) + "\n"
+        )
+        ui.step(f"new run {run_dir.relative_to(ROOT)}")
+    metadata = {name: run_metadata(variant_json[name], run_dir.name, plan) for name in variants}
+
+    steps = steps_of(plan)
+    durations: dict[str, list[float]] = {}
+    for index, (round_no, job, variant) in enumerate(steps, 1):
+        out = chunk_path(run_dir, round_no, job, variant)
+        if out.is_file():
+            continue
+        out.parent.mkdir(parents=True, exist_ok=True)
+        remaining = [s for s in steps[index - 1:] if not chunk_path(run_dir, s[0], s[1], s[2]).is_file()]
+        eta = _eta(remaining, durations)
+        ui.step(f"[{index}/{len(steps)}] round {round_no + 1}/{plan.rounds}: {job.label} on {variant}" + (f" (about {eta} left)" if eta else ""))
+        started = time.monotonic()
+        run_step(pythons[variant], job, plan, out, run_dir / ".partial" / "logs" / f"{job.label}.{variant}.log")
+        durations.setdefault(job.label, []).append(time.monotonic() - started)
+
+    written = merge(run_dir, plan, metadata)
+    shutil.rmtree(run_dir / ".partial")
+    ui.step(f"run complete: {len(written)} JSON files in {run_dir.relative_to(ROOT)}")
+    return run_dir
+
+
+def _eta(remaining: list[tuple[int, Job, str]], durations: dict[str, list[float]]) -> str:
+    """Time left from the mean duration of each job so far ('' until every job ran once)."""
+    total = 0.0
+    for _, job, _ in remaining:
+        seen = durations.get(job.label)
+        if not seen:
+            return ""
+        total += sum(seen) / len(seen)
+    return ui.format_duration(total)
+
+
+def main(argv: list[str]) -> int:
+    """Entry point used by ``python -m scripts bench`` once it runs in the harness venv."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m scripts bench")
+    parser.add_argument("--variants", default="")
+    parser.add_argument("--bench", default="")
+    parser.add_argument("--flavor", default=DEFAULT_FLAVOR)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--results", default="", help="results root (default: results/)")
+    args = parser.parse_args(argv)
+    if args.results:
+        set_results_root(Path(args.results).resolve())
+    from .config import load_table
+    from .patches import read_series
+
+    table = load_table(series=[p.name for p in read_series(load_pin())])
+    variants = args.variants.split() or list(table.variants)
+    if "baseline" not in variants:
+        variants.insert(0, "baseline")  # every ratio is against it
+    run_dir = bench(variants, args.bench.split() or None, args.flavor, args.quick, args.jobs)
+    from . import report
+
+    ui.step(f"report: {report.write_report(run_dir).relative_to(ROOT)}")
+    report.write_index(RESULTS)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,336 @@
+"""Turn one run folder's JSON into report.md and charts/, and index the runs.
+
+Everything here is derived from the run's JSON alone (pyperf suites and the dict size
+tables), so ``make report RUN=…`` regenerates the same report on any machine. Stored
+values are times per operation (seconds) or bytes; rates (hand-offs/s, requests/s) are
+derived here. Every comparison is a ratio to baseline with a 95% bootstrap interval and
+Welch's t-test; a difference that is not significant is labelled so.
+
+Runs under the harness venv (pandas, numpy, scipy, matplotlib, pyperf).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import charts
+from .stats import bootstrap_ci, compare, ratio_ci
+
+SIZES_FILE = "dict_memory.sizes.json"
+HANDOFF_PRIMITIVES = ("lock", "condition", "queue")
+SERVER_SCENARIOS = ("c1_close", "c1_keepalive", "c10_close", "c10_keepalive")
+
+
+# ---------------------------------------------------------------- loading
+
+
+def variant_dirs(run_dir: Path) -> list[Path]:
+    """Variant folders of a run, baseline first, then as planned."""
+    plan = json.loads((run_dir / "plan.json").read_text())["plan"]
+    return [run_dir / v for v in plan["variants"] if (run_dir / v).is_dir()]
+
+
+def load_values(run_dir: Path) -> pd.DataFrame:
+    """One row per stored value: variant, source file, benchmark, unit, value."""
+    import pyperf
+
+    rows = []
+    for vdir in variant_dirs(run_dir):
+        for path in sorted(vdir.glob("*.json")):
+            if path.name == SIZES_FILE:
+                continue
+            for benchmark in pyperf.BenchmarkSuite.load(str(path)):
+                unit = benchmark.get_unit()
+                for value in benchmark.get_values():
+                    rows.append((vdir.name, path.stem, benchmark.get_name(), unit, value))
+    return pd.DataFrame(rows, columns=["variant", "source", "benchmark", "unit", "value"])
+
+
+def load_sizes(run_dir: Path) -> pd.DataFrame:
+    """The sys.getsizeof tables of every variant: variant, n, keys, built_by, bytes."""
+    frames = []
+    for vdir in variant_dirs(run_dir):
+        path = vdir / SIZES_FILE
+        if path.is_file():
+            frame = pd.DataFrame(json.loads(path.read_text())["rows"])
+            frame["variant"] = vdir.name
+            frames.append(frame)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def load_metadata(run_dir: Path) -> dict[str, dict]:
+    """The harness metadata of each variant (from the first pyperf file of its folder)."""
+    import pyperf
+
+    result = {}
+    for vdir in variant_dirs(run_dir):
+        for path in sorted(vdir.glob("*.json")):
+            if path.name != SIZES_FILE:
+                meta = pyperf.BenchmarkSuite.load(str(path)).get_benchmarks()[0].get_metadata()
+                result[vdir.name] = {k[len("harness_"):]: v for k, v in meta.items() if k.startswith("harness_")}
+                result[vdir.name]["python_version"] = meta.get("python_version", "?")
+                break
+    return result
+
+
+# ---------------------------------------------------------------- tables
+
+
+def values_of(df: pd.DataFrame, benchmark: str, variant: str) -> np.ndarray:
+    return df.loc[(df.benchmark == benchmark) & (df.variant == variant), "value"].to_numpy()
+
+
+def comparison_table(df: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
+    """Every benchmark × variant: mean, spread, ratio to baseline with CI, p and verdict.
+
+    For times the ratio is of rates (baseline time / variant time: above 1 is faster);
+    for bytes it is variant / baseline (below 1 is smaller).
+    """
+    rows = []
+    for (source, benchmark), group in df.groupby(["source", "benchmark"], sort=False):
+        unit = group.unit.iloc[0]
+        base = values_of(group, benchmark, "baseline")
+        for variant in variants:
+            vals = values_of(group, benchmark, variant)
+            if len(vals) == 0:
+                continue
+            row = {
+                "source": source, "benchmark": benchmark, "variant": variant, "unit": unit,
+                "n": len(vals), "mean": vals.mean(), "stdev": vals.std(ddof=1) if len(vals) > 1 else np.nan,
+            }  # fmt: skip
+            if variant != "baseline" and len(base):
+                time_like = unit == "second"
+                cmp = compare(vals, base, invert=time_like, seed=f"{benchmark}/{variant}")
+                row.update(
+                    ratio=cmp.ratio, ci_low=cmp.low, ci_high=cmp.high, p_value=cmp.p_value,
+                    verdict=cmp.verdict(higher_is_better=time_like),
+                )  # fmt: skip
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def rate(values: np.ndarray, seed: str) -> tuple[float, float, float]:
+    """Operations per second from times per operation, with a 95% bootstrap interval."""
+    low, high = bootstrap_ci(values, lambda a: 1.0 / a.mean(), seed=seed)
+    return 1.0 / values.mean(), low, high
+
+
+def giltest_headlines(df: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
+    """The giltest figures people ask about, one row per metric, one column per variant."""
+    rows: list[tuple[str, dict[str, str]]] = []
+
+    def add(label: str, fn) -> None:
+        cells = {}
+        for v in variants:
+            try:
+                cells[v] = fn(v)
+            except (ValueError, ZeroDivisionError, IndexError):
+                cells[v] = "–"
+        if any(c != "–" for c in cells.values()):
+            rows.append((label, cells))
+
+    def need(name: str, v: str) -> np.ndarray:
+        vals = values_of(df, name, v)
+        if len(vals) == 0:
+            raise ValueError(name)
+        return vals
+
+    def fmt_rate(name: str, v: str) -> str:
+        r, lo, hi = rate(need(name, v), f"{name}/{v}")
+        return f"{r:,.0f} ({lo:,.0f}–{hi:,.0f})"
+
+    for prim in HANDOFF_PRIMITIVES:
+        add(f"handoff_{prim}: hand-offs/s", lambda v, p=prim: fmt_rate(f"handoff_{p}", v))
+        add(f"handoff_{prim}_cpu: hand-offs/s, CPU thread beside", lambda v, p=prim: fmt_rate(f"handoff_{p}_cpu", v))
+        add(
+            f"handoff_{prim}_cpu: CPU thread's rate, % of cpu_1thread",
+            lambda v, p=prim: "{:.0f}% ({:.0f}–{:.0f})".format(
+                *(100 * x for x in ratio_ci(need("cpu_1thread", v), need(f"handoff_{p}_cpu.cpu_thread", v), f"{p}/{v}"))
+            ),
+        )
+    add(
+        "cpu efficiency e = time(cpu_1thread) / time(cpu_2threads)",
+        lambda v: "{:.2f} ({:.2f}–{:.2f})".format(*ratio_ci(need("cpu_1thread", v), need("cpu_2threads", v), f"e/{v}")),
+    )
+    add("gil_switch: switches/s", lambda v: fmt_rate("gil_switch", v))
+    for threads in (0, 1, 2):
+        name = f"io_latency_cpu{threads}"
+        add(
+            f"{name}: latency p50 / p99, ms",
+            lambda v, n=name: "{:.3f} / {:.3f}".format(*(1e3 * np.percentile(need(n, v), [50, 99]))),
+        )
+    for name in ("lock_with_pass", "condition_notify_nowaiter", "queue_put_get"):
+        add(f"{name}: ns per iteration", lambda v, n=name: f"{1e9 * need(n, v).mean():,.0f}")
+    return pd.DataFrame({label: cells for label, cells in rows}).T if rows else pd.DataFrame()
+
+
+def server_headlines(df: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
+    """Requests/s and latency of each server scenario, with and without the CPU thread."""
+    rows = {}
+    for scenario in SERVER_SCENARIOS:
+        for suffix in ("", "_cpu"):
+            name = scenario + suffix
+            cells = {}
+            for v in variants:
+                vals = values_of(df, name, v)
+                if len(vals) == 0:
+                    cells[v] = "–"
+                    continue
+                r, lo, hi = rate(vals, f"{name}/{v}")
+                p50, p99 = (values_of(df, f"{name}.{p}", v) for p in ("p50", "p99"))
+                latency = f"; p50 {1e3 * p50.mean():.2f} ms, p99 {1e3 * p99.mean():.2f} ms" if len(p50) and len(p99) else ""
+                cells[v] = f"{r:,.0f} req/s ({lo:,.0f}–{hi:,.0f}){latency}"
+            rows[name] = cells
+    return pd.DataFrame(rows).T
+
+
+def dict_size_summary(sizes: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
+    """Mean and worst ratio of getsizeof to baseline over n = 1..100, per construction."""
+    if sizes.empty or "baseline" not in set(sizes.variant):
+        return pd.DataFrame()
+    base = sizes[sizes.variant == "baseline"].set_index(["n", "keys", "built_by"])["bytes"]
+    rows = []
+    for v in variants:
+        if v == "baseline":
+            continue
+        mine = sizes[sizes.variant == v].set_index(["n", "keys", "built_by"])["bytes"]
+        ratio = (mine / base).dropna()
+        ratio = ratio[ratio.index.get_level_values("n") >= 1]
+        for (keys, built_by), group in ratio.groupby(level=["keys", "built_by"]):
+            worst_n = group.idxmax()[0]
+            rows.append({"variant": v, "keys": keys, "built_by": built_by, "mean ratio (n=1..100)": group.mean(),
+                         "worst ratio": group.max(), "worst at n": worst_n})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- markdown
+
+
+def md_table(frame: pd.DataFrame, index_label: str = "") -> str:
+    """A Markdown table without extra dependencies (pandas.to_markdown needs tabulate)."""
+    if frame.empty:
+        return "_(no data)_\n"
+    cols = list(frame.columns)
+    head = ([index_label] if index_label is not None else []) + [str(c) for c in cols]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for idx, row in frame.iterrows():
+        cells = [_fmt(row[c]) for c in cols]
+        lines.append("| " + " | ".join(([str(idx)] if index_label is not None else []) + cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        if np.isnan(value):
+            return "–"
+        if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e6):
+            return f"{value:.3e}"
+        return f"{value:.4g}"
+    return str(value)
+
+
+def full_table_md(table: pd.DataFrame) -> str:
+    """Every benchmark: mean per variant and the comparison with baseline."""
+    if table.empty:
+        return "_(no data)_\n"
+    shown = table.copy()
+    shown["ratio [95% CI]"] = [
+        "" if pd.isna(r.get("ratio")) else f"{r['ratio']:.3f} [{r['ci_low']:.3f}–{r['ci_high']:.3f}]"
+        for _, r in shown.iterrows()
+    ]
+    shown["p"] = ["" if pd.isna(p) else f"{p:.3g}" for p in shown.get("p_value", pd.Series([np.nan] * len(shown)))]
+    shown["verdict"] = shown.get("verdict", pd.Series([""] * len(shown))).fillna("")
+    cols = ["benchmark", "variant", "unit", "n", "mean", "stdev", "ratio [95% CI]", "p", "verdict"]
+    return md_table(shown[cols].set_index(pd.RangeIndex(len(shown))), index_label=None)
+
+
+def write_report(run_dir: Path) -> Path:
+    """Write report.md and charts/ for a finished run; return report.md's path."""
+    plan_doc = json.loads((run_dir / "plan.json").read_text())
+    plan = plan_doc["plan"]
+    df = load_values(run_dir)
+    sizes = load_sizes(run_dir)
+    meta = load_metadata(run_dir)
+    variants = [d.name for d in variant_dirs(run_dir)]
+    table = comparison_table(df, variants)
+    chart_files = charts.draw_all(run_dir / "charts", df, sizes, table, variants)
+
+    out = [f"# Benchmark run {run_dir.name}", ""]
+    out += [
+        f"Machine class: `{run_dir.parent.parent.name}`; CPython {run_dir.parent.name}; flavor `{plan['flavor']}`; "
+        f"{'QUICK (rough numbers) ' if plan['quick'] else ''}{plan['rounds']} interleaved round(s) × "
+        f"{plan['processes']} pyperf process(es) per variant and round; started {plan_doc.get('started_at', '?')}.",
+        "",
+        "Values are stored as time per operation (seconds) or bytes; rates are derived. Ratios are to baseline "
+        "(for times: rate ratio, above 1 is faster; for bytes: variant/baseline, below 1 is smaller), with a 95% "
+        "bootstrap interval and Welch's t-test at 5%. Regenerate with `make report RUN=" + str(run_dir.name) + "`.",
+        "",
+        "## Variants",
+        "",
+    ]
+    vtable = pd.DataFrame(
+        {v: {"python": m.get("python_version", "?"), "patches": m.get("patches", "?"), "configure": m.get("configure_args", "?"),
+             "defines": m.get("defines", "?"), "harness commit": str(m.get("commit", "?"))[:12]} for v, m in meta.items()}  # fmt: skip
+    ).T
+    out += [md_table(vtable, "variant"), ""]
+    sections = [
+        ("giltest: hand-offs, CPU share, latency (value and 95% interval)", giltest_headlines(df, variants)),
+        ("testserver: requests/s (95% interval) and latency", server_headlines(df, variants)),
+    ]
+    for title, frame in sections:
+        if not frame.empty:
+            out += [f"## {title}", "", md_table(frame, "metric"), ""]
+    size_summary = dict_size_summary(sizes, variants)
+    if not sizes.empty:
+        out += ["## dict sizes (sys.getsizeof, bytes)", ""]
+        picked = sizes[sizes.n.isin([0, 1, 5, 8, 10, 11, 21, 22, 42, 43, 85, 86, 100])]
+        pivot = picked.pivot_table(index="n", columns=["variant", "keys", "built_by"], values="bytes")
+        pivot.columns = [" ".join(c) for c in pivot.columns]
+        out += [md_table(pivot, "n"), ""]
+        if not size_summary.empty:
+            out += ["Ratio to baseline over n = 1..100:", "", md_table(size_summary.set_index("variant"), "variant"), ""]
+    out += ["## Charts", ""]
+    out += [f"![{p.stem}](charts/{p.name})" for p in chart_files if p.suffix == ".png"]
+    out += ["", "## Every benchmark", "", full_table_md(table)]
+    path = run_dir / "report.md"
+    path.write_text("\n".join(out) + "\n")
+    return path
+
+
+def write_index(results: Path) -> Path:
+    """results/README.md: one line per run folder, newest first."""
+    lines = ["# Published runs", "", "Each folder holds one run's pyperf JSON, its report.md and charts/. "
+             "Regenerate a report with `make report RUN=<run-id>`.", "",
+             "| run | machine | CPython | variants | benchmarks | mode |", "|---|---|---|---|---|---|"]  # fmt: skip
+    for plan_file in sorted(results.glob("*/*/*/plan.json"), reverse=True):
+        run_dir = plan_file.parent
+        if (run_dir / ".partial").exists():
+            continue
+        plan = json.loads(plan_file.read_text())["plan"]
+        rel = run_dir.relative_to(results)
+        lines.append(
+            f"| [{run_dir.name}]({rel}/report.md) | {run_dir.parent.parent.name} | {run_dir.parent.name} | "
+            f"{', '.join(plan['variants'])} | {', '.join(plan['benches'])} | {'quick' if plan['quick'] else 'full'} |"
+        )
+    path = results / "README.md"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def main(argv: list[str]) -> int:
+    """python -m scripts.report RUN_DIR [RESULTS_DIR]"""
+    run_dir = Path(argv[0]).resolve()
+    report = write_report(run_dir)
+    print(f"report: {report}")
+    if len(argv) > 1:
+        print(f"index: {write_index(Path(argv[1]).resolve())}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,120 @@
+"""bench/bm_dict_memory/run_benchmark.py: its three modes run and write valid
+files.  Runs the script with sys.executable (which needs pyperf); checks
+structure only, never a performance figure."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pyperf = pytest.importorskip("pyperf")
+
+REPO = Path(__file__).resolve().parent.parent
+SCRIPT = REPO / "bench" / "bm_dict_memory" / "run_benchmark.py"
+
+MEMORY_NAMES = {
+    "mem_json_corpus.tracemalloc", "mem_json_corpus.rss",
+    "mem_records_100k.tracemalloc", "mem_records_100k.rss",
+    "mem_kwargs.tracemalloc", "mem_kwargs.rss",
+}
+
+
+def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *args],
+        capture_output=True, text=True, timeout=timeout, cwd=str(SCRIPT.parent),
+    )
+
+
+def test_pyproject_names() -> None:
+    try:
+        import tomllib
+    except ImportError:  # Python < 3.11
+        pytest.skip("tomllib needs Python 3.11")
+    data = tomllib.loads((SCRIPT.parent / "pyproject.toml").read_text())
+    assert data["project"]["name"] == "pyperformance_bm_dict_memory"
+    assert data["tool"]["pyperformance"]["name"] == "dict_memory"
+
+
+def test_sizes_json(tmp_path: Path) -> None:
+    out = tmp_path / "sizes.json"
+    proc = run("--sizes-json", str(out))
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(out.read_text())
+    assert report["meter"] == "sys.getsizeof"
+    assert report["python"] == report["python"].strip() and report["python"]
+    constructions = report["constructions"]
+    assert {"insertion", "comprehension", "literal", "dict_zip", "copy"} <= set(constructions)
+    rows = report["rows"]
+    assert len(rows) == 101 * 2 * len(constructions)
+    keys = {(r["n"], r["keys"], r["built_by"]) for r in rows}
+    assert len(keys) == len(rows)
+    assert {r["n"] for r in rows} == set(range(101))
+    assert {r["keys"] for r in rows} == {"int", "str"}
+    assert all(isinstance(r["bytes"], int) and r["bytes"] > 0 for r in rows)
+    for kind in ("int", "str"):
+        ins = sorted((r["n"], r["bytes"]) for r in rows
+                     if r["keys"] == kind and r["built_by"] == "insertion")
+        sizes = [b for _, b in ins]
+        assert sizes == sorted(sizes), f"insertion sizes for {kind} keys decrease"
+
+
+def test_sizes_table() -> None:
+    proc = run("--sizes-table")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert any(line.split()[:1] == ["n"] for line in lines)
+    assert sum(1 for line in lines if line.split()[:1] and line.split()[0].isdigit()) == 101
+
+
+def test_speed_tiny(tmp_path: Path) -> None:
+    out = tmp_path / "speed.json"
+    proc = run("--processes", "1", "--values", "1", "--warmups", "0", "--loops", "1",
+               "--select", "dict_lookup_hit", "-o", str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    suite = pyperf.BenchmarkSuite.load(str(out))
+    assert suite.get_benchmark_names() == ["dict_lookup_hit"]
+    bench = suite.get_benchmark("dict_lookup_hit")
+    assert bench.get_unit() == "second"
+    assert bench.get_nvalue() == 1
+
+
+def test_memory_json(tmp_path: Path) -> None:
+    out = tmp_path / "memory.json"
+    proc = run("--memory-json", str(out), "--memory-processes", "1")
+    assert proc.returncode == 0, proc.stderr
+    suite = pyperf.BenchmarkSuite.load(str(out))
+    names = set(suite.get_benchmark_names())
+    if "RSS benchmarks skipped" in proc.stderr:
+        assert names == {n for n in MEMORY_NAMES if n.endswith(".tracemalloc")}
+    else:
+        assert names == MEMORY_NAMES
+    for bench in suite.get_benchmarks():
+        assert bench.get_unit() == "byte"
+        assert bench.get_nrun() == 1
+        values = bench.get_values()
+        assert len(values) == 1 and values[0] > 0
+    show = subprocess.run([sys.executable, "-m", "pyperf", "show", str(out)],
+                          capture_output=True, text=True, timeout=60)
+    assert show.returncode == 0, show.stderr
+
+
+def test_select_unknown_exits_2() -> None:
+    proc = run("--select", "nope")
+    assert proc.returncode == 2
+    assert "dict_lookup_hit" in proc.stderr  # lists the valid names
+    proc = run("--memory-json", "unused.json", "--select", "nope")
+    assert proc.returncode == 2
+    assert "mem_kwargs" in proc.stderr
+    assert not (SCRIPT.parent / "unused.json").exists()
+
+
+def test_list() -> None:
+    proc = run("--list")
+    assert proc.returncode == 0, proc.stderr
+    for name in ("dict_create_empty", "dict_delete_100", *MEMORY_NAMES):
+        assert name in proc.stdout

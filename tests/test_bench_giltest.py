@@ -1,0 +1,97 @@
+"""bench/bm_giltest/run_benchmark.py runs, selects and lists benchmarks (no performance thresholds)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pyperf = pytest.importorskip("pyperf")
+
+SCRIPT = Path(__file__).resolve().parent.parent / "bench" / "bm_giltest" / "run_benchmark.py"
+
+ALL_NAMES = [
+    "cpu_1thread",
+    "cpu_2threads",
+    "handoff_lock",
+    "handoff_lock_cpu",
+    "handoff_lock_cpu.cpu_thread",
+    "handoff_condition",
+    "handoff_condition_cpu",
+    "handoff_condition_cpu.cpu_thread",
+    "handoff_queue",
+    "handoff_queue_cpu",
+    "handoff_queue_cpu.cpu_thread",
+    "io_latency_cpu0",
+    "io_latency_cpu1",
+    "io_latency_cpu2",
+    "gil_switch",
+    "lock_with_pass",
+    "condition_notify_nowaiter",
+    "queue_put_get",
+]
+
+# one of each mechanism: plain loops, a hand-off pair, the forced-loops
+# handoff_*_cpu and *.cpu_thread values, the latency sender process, gil_switch
+SELECTED = [
+    "cpu_2threads",
+    "handoff_lock_cpu",
+    "handoff_lock_cpu.cpu_thread",
+    "handoff_queue",
+    "io_latency_cpu1",
+    "gil_switch",
+    "queue_put_get",
+]
+
+
+def run(*args: str, timeout: float = 25) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *args],
+        capture_output=True, text=True, timeout=timeout,
+    )
+
+
+def test_list_prints_all_names_in_order():
+    proc = run("--list", timeout=10)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ALL_NAMES
+
+
+def test_unknown_select_exits_2_and_lists_valid_names():
+    proc = run("--select", "cpu_1thread,nope", timeout=10)
+    assert proc.returncode == 2
+    assert "nope" in proc.stderr
+    for name in ALL_NAMES:
+        assert name in proc.stderr
+
+
+def test_tiny_run_writes_positive_values(tmp_path: Path):
+    out = tmp_path / "giltest.json"
+    proc = run(
+        "--select", ",".join(SELECTED),
+        "--processes", "1", "--values", "1", "--warmups", "0", "--loops", "2",
+        "--quiet", "-o", str(out),
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    suite = pyperf.BenchmarkSuite.load(str(out))
+    # registration order is kept
+    assert suite.get_benchmark_names() == SELECTED
+    for bench in suite.get_benchmarks():
+        values = bench.get_values()
+        assert values, bench.get_name()
+        assert all(v > 0 for v in values), (bench.get_name(), values)
+        assert bench.get_unit() == "second"
+    metadata = suite.get_benchmark("cpu_2threads").get_metadata()
+    assert metadata["giltest_chunk"] > 0
+    assert metadata["giltest_handoffs_per_value"] > 0
+    # forced one-latency-per-value: loops 1, values multiplied
+    latency = suite.get_benchmark("io_latency_cpu1")
+    assert latency.get_metadata()["loops"] == 1
+    assert len(latency.get_values()) > 1
+    assert suite.get_benchmark("handoff_lock_cpu.cpu_thread").get_metadata()["loops"] == 1
+    # the pair beside a CPU thread does a fixed number of round trips per value
+    handoffs = metadata["giltest_handoffs_per_value"]
+    assert suite.get_benchmark("handoff_lock_cpu").get_metadata()["loops"] == handoffs // 2
+    assert suite.get_benchmark("handoff_queue").get_metadata()["loops"] == 2
