@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .stats import bootstrap_ci  # noqa: E402
+from .stats import bootstrap_ci, ratio_ci  # noqa: E402
 
 COLORS = {"baseline": "#4c72b0", "freethreaded": "#dd8452"}
 PALETTE = ["#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c", "#ccb974", "#64b5cd"]
@@ -89,11 +89,26 @@ def draw_all(folder: Path, df: pd.DataFrame, sizes: pd.DataFrame, table: pd.Data
 
     handoffs = [f"handoff_{p}{s}" for p in ("lock", "condition", "queue") for s in ("", "_cpu") if f"handoff_{p}{s}" in names]
     if handoffs:
-        fig, ax = plt.subplots(figsize=(8, 4.5))
+        fig, (ax, share_ax) = plt.subplots(1, 2, figsize=(12, 4.6), gridspec_kw={"width_ratios": [2, 1]})
         grouped_bars(ax, handoffs, variants, _rate_getter(df), log=True)
         ax.set_ylabel("hand-offs per second (log)")
-        ax.set_title("giltest: thread hand-offs, alone and with a CPU-bound thread beside")
+        ax.set_title("hand-offs, alone and with a CPU-bound thread beside", fontsize=10)
         ax.legend(fontsize=8)
+        with_cpu = [h for h in handoffs if h.endswith("_cpu") and f"{h}.cpu_thread" in names]
+
+        def share(bench: str, variant: str):
+            solo, beside = _values(df, "cpu_1thread", variant), _values(df, f"{bench}.cpu_thread", variant)
+            if not (len(solo) and len(beside)):
+                return None
+            point, low, high = ratio_ci(solo, beside, seed=f"share/{bench}/{variant}")
+            return 100 * point, 100 * low, 100 * high
+
+        if with_cpu and grouped_bars(share_ax, with_cpu, variants, share, log=False):
+            share_ax.set_ylabel("CPU thread's rate, % of running alone")
+            share_ax.set_title("what the CPU thread keeps meanwhile", fontsize=10)
+        else:
+            share_ax.set_visible(False)
+        fig.suptitle("giltest: thread hand-offs (error bars: 95% bootstrap intervals)")
         written += _save(fig, folder, "giltest_handoffs")
 
     others = [n for n in ("cpu_1thread", "cpu_2threads", "gil_switch", "lock_with_pass", "condition_notify_nowaiter", "queue_put_get") if n in names]

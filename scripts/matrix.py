@@ -182,7 +182,7 @@ def run_step(python: Path, job: Job, plan: Plan, out: Path, log: Path) -> list[s
         deadline = time.monotonic() + STEP_TIMEOUT
         for line in proc.stdout:
             fh.write(line)
-            if ": Mean +- std dev:" in line or re.match(r"^\S+: \d", line):
+            if ": Mean +- std dev:" in line:
                 summaries.append(line.strip())
                 print(f"      {line.rstrip()}", flush=True)
             if time.monotonic() > deadline:
@@ -235,14 +235,14 @@ def bench(variants: list[str], benches: list[str] | None, flavor: str = DEFAULT_
 
     run_dir = find_resumable(plan)
     if run_dir:
-        ui.step(f"resuming the unfinished run {run_dir.relative_to(ROOT)}")
+        ui.step(f"resuming the unfinished run {ui.shown(run_dir)}")
     else:
         run_dir = new_run_dir()
         (run_dir / ".partial").mkdir()
         (run_dir / "plan.json").write_text(
             json.dumps({"plan": asdict(plan), "started_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}, indent=2) + "\n"
         )
-        ui.step(f"new run {run_dir.relative_to(ROOT)}")
+        ui.step(f"new run {ui.shown(run_dir)}")
     metadata = {name: run_metadata(variant_json[name], run_dir.name, plan) for name in variants}
 
     steps = steps_of(plan)
@@ -261,7 +261,7 @@ def bench(variants: list[str], benches: list[str] | None, flavor: str = DEFAULT_
 
     written = merge(run_dir, plan, metadata)
     shutil.rmtree(run_dir / ".partial")
-    ui.step(f"run complete: {len(written)} JSON files in {run_dir.relative_to(ROOT)}")
+    ui.step(f"run complete: {len(written)} JSON files in {ui.shown(run_dir)}")
     return run_dir
 
 
@@ -300,10 +300,17 @@ def main(argv: list[str]) -> int:
     run_dir = bench(variants, args.bench.split() or None, args.flavor, args.quick, args.jobs)
     from . import report
 
-    ui.step(f"report: {report.write_report(run_dir).relative_to(ROOT)}")
+    ui.step(f"report: {ui.shown(report.write_report(run_dir))}")
     report.write_index(RESULTS)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except HarnessError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        print("\ninterrupted; run the same command again to resume this run", file=sys.stderr)
+        sys.exit(130)

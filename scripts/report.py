@@ -185,8 +185,9 @@ def server_headlines(df: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
                 p50, p99 = (values_of(df, f"{name}.{p}", v) for p in ("p50", "p99"))
                 latency = f"; p50 {1e3 * p50.mean():.2f} ms, p99 {1e3 * p99.mean():.2f} ms" if len(p50) and len(p99) else ""
                 cells[v] = f"{r:,.0f} req/s ({lo:,.0f}–{hi:,.0f}){latency}"
-            rows[name] = cells
-    return pd.DataFrame(rows).T
+            if any(c != "–" for c in cells.values()):
+                rows[name] = cells
+    return pd.DataFrame(rows).T if rows else pd.DataFrame()
 
 
 def dict_size_summary(sizes: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
@@ -289,9 +290,12 @@ def write_report(run_dir: Path) -> Path:
     if not sizes.empty:
         out += ["## dict sizes (sys.getsizeof, bytes)", ""]
         picked = sizes[sizes.n.isin([0, 1, 5, 8, 10, 11, 21, 22, 42, 43, 85, 86, 100])]
-        pivot = picked.pivot_table(index="n", columns=["variant", "keys", "built_by"], values="bytes")
-        pivot.columns = [" ".join(c) for c in pivot.columns]
-        out += [md_table(pivot, "n"), ""]
+        picked = picked[picked.built_by.isin(["insertion", "literal"])]
+        for keys, part in picked.groupby("keys"):
+            pivot = part.pivot_table(index="n", columns=["variant", "built_by"], values="bytes")
+            pivot = pivot[[c for v in variants for c in pivot.columns if c[0] == v]]
+            pivot.columns = [f"{v} ({b})" for v, b in pivot.columns]
+            out += [f"{keys} keys (every construction is in the JSON; insertion and literal shown):", "", md_table(pivot, "n"), ""]
         if not size_summary.empty:
             out += ["Ratio to baseline over n = 1..100:", "", md_table(size_summary.set_index("variant"), "variant"), ""]
     out += ["## Charts", ""]

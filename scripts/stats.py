@@ -10,6 +10,7 @@ said, and the comparison says so instead of inventing a number.
 from __future__ import annotations
 
 import hashlib
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -68,7 +69,9 @@ def compare(variant: np.ndarray, baseline: np.ndarray, *, invert: bool = False, 
     if np.allclose(variant, variant[0]) and np.allclose(baseline, baseline[0]):
         p_value = 1.0 if np.isclose(variant[0], baseline[0]) else 0.0  # deterministic meters
     else:
-        p_value = float(sps.ttest_ind(variant, baseline, equal_var=False).pvalue)
+        with warnings.catch_warnings():  # near-identical samples (deterministic meters) are fine
+            warnings.simplefilter("ignore", RuntimeWarning)
+            p_value = float(sps.ttest_ind(variant, baseline, equal_var=False).pvalue)
     return Comparison(point, float(low), float(high), p_value)
 
 

@@ -23,3 +23,13 @@ def format_duration(seconds: float) -> str:
         return f"{seconds:.1f}s"
     minutes, secs = divmod(int(round(seconds)), 60)
     return f"{minutes}m{secs:02d}s"
+
+
+def shown(path) -> str:
+    """A path as the user should read it: relative to the project when inside it."""
+    from .config import ROOT
+
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,44 @@
+"""The matrix plan: interleaving, one-round jobs, resuming the right run."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from scripts import matrix
+from scripts.benchmarks import JOBS, select
+from scripts.errors import UsageError
+
+
+def test_rounds_interleave_and_rotate_variants():
+    plan = matrix.Plan(("baseline", "a", "b"), ("giltest",), "release", False, 3, 2)
+    order = [(r, v) for r, job, v in matrix.steps_of(plan)]
+    assert order == [(0, "baseline"), (0, "a"), (0, "b"), (1, "a"), (1, "b"), (1, "baseline"), (2, "b"), (2, "baseline"), (2, "a")]
+
+
+def test_deterministic_jobs_run_in_the_first_round_only():
+    plan = matrix.Plan(("baseline", "a"), ("dict_memory",), "release", False, 3, 2)
+    labels = [job.label for _, job, _ in matrix.steps_of(plan)]
+    assert labels.count("dict_memory.sizes") == 2
+    assert labels.count("dict_memory.speed") == 6
+
+
+def test_manifest_and_jobs_agree():
+    assert select(None) == ["giltest", "testserver", "dict_memory"]
+    assert set(select(None)) == set(JOBS)
+    with pytest.raises(UsageError, match="valid benchmarks: giltest, testserver, dict_memory"):
+        select(["nope"])
+
+
+def test_resume_picks_the_unfinished_run_with_the_same_plan(tmp_path, monkeypatch):
+    monkeypatch.setattr(matrix, "runs_folder", lambda: tmp_path)
+    plan = matrix.Plan.make(["baseline"], ["giltest"], "release", True)
+    other = matrix.Plan.make(["baseline"], ["giltest"], "release", False)
+    for name, p, partial in (("20260101T000000Z", plan, True), ("20260102T000000Z", other, True), ("20260103T000000Z", plan, False)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "plan.json").write_text(json.dumps({"plan": matrix.asdict(p)}))
+        if partial:
+            (tmp_path / name / ".partial").mkdir()
+    assert matrix.find_resumable(plan) == tmp_path / "20260101T000000Z"
+    assert matrix.find_resumable(matrix.Plan.make(["baseline", "x"], ["giltest"], "release", True)) is None

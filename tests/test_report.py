@@ -1,0 +1,117 @@
+"""The report on small synthetic runs: ratios, significance, tables and chart files.
+
+The fixture run is written with pyperf's own API, with values chosen so the expected
+ratios are known exactly; nothing here depends on this machine's speed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pyperf
+import pytest
+
+from scripts import report
+from scripts.stats import compare, ratio_ci
+
+
+def suite(values_by_name: dict[str, list[float]], unit: str = "second", meta: dict | None = None) -> pyperf.BenchmarkSuite:
+    benchmarks = []
+    for name, values in values_by_name.items():
+        runs = [
+            pyperf.Run([v], metadata={"name": name, "unit": unit, "loops": 1, **(meta or {})}, collect_metadata=False)
+            for v in values
+        ]
+        benchmarks.append(pyperf.Benchmark(runs))
+    return pyperf.BenchmarkSuite(benchmarks)
+
+
+def jitter(center: float, n: int = 8, spread: float = 0.01) -> list[float]:
+    return list(center * (1 + spread * np.linspace(-1, 1, n)))
+
+
+@pytest.fixture
+def run_dir(tmp_path: Path) -> Path:
+    """A two-variant run: 'fast' halves hand-off time, the CPU thread keeps 50%, sizes shrink."""
+    run = tmp_path / "results" / "linux-x86_64-2cpu" / "3.13.5" / "20260101T000000Z"
+    plan = {"variants": ["baseline", "fast"], "benches": ["giltest", "dict_memory"], "flavor": "release",
+            "quick": True, "rounds": 1, "processes": 2}  # fmt: skip
+    run.mkdir(parents=True)
+    (run / "plan.json").write_text(json.dumps({"plan": plan, "started_at": "2026-01-01T00:00:00+00:00"}))
+    gil = {
+        "baseline": {"handoff_lock": jitter(10e-6), "handoff_lock_cpu": jitter(4e-3), "handoff_lock_cpu.cpu_thread": jitter(50e-6),
+                     "cpu_1thread": jitter(25e-6), "cpu_2threads": jitter(25e-6), "io_latency_cpu1": jitter(5e-3, 40, 0.2)},
+        "fast": {"handoff_lock": jitter(10e-6), "handoff_lock_cpu": jitter(2e-3), "handoff_lock_cpu.cpu_thread": jitter(50e-6),
+                 "cpu_1thread": jitter(25e-6), "cpu_2threads": jitter(25e-6), "io_latency_cpu1": jitter(0.2e-3, 40, 0.2)},
+    }  # fmt: skip
+    for variant, values in gil.items():
+        (run / variant).mkdir()
+        meta = {"harness_variant": variant, "harness_patches": "none", "harness_configure_args": "none",
+                "harness_defines": "none", "harness_commit": "abc123"}  # fmt: skip
+        suite(values, meta=meta).dump(str(run / variant / "giltest.json"))
+        mem = {"mem_json_corpus.tracemalloc": [1000.0] * 3 if variant == "baseline" else [800.0] * 3}
+        suite(mem, unit="byte", meta=meta).dump(str(run / variant / "dict_memory.memory.json"))
+        speed = {"dict_insert_100": jitter(3e-6) if variant == "baseline" else jitter(3.3e-6)}
+        suite(speed, meta=meta).dump(str(run / variant / "dict_memory.speed.json"))
+        rows = [{"n": n, "keys": k, "built_by": "insertion", "bytes": (64 + 16 * n) * (1 if variant == "baseline" else 0.75)}
+                for n in range(0, 101) for k in ("int", "str")]  # fmt: skip
+        (run / variant / report.SIZES_FILE).write_text(json.dumps({"meter": "sys.getsizeof", "rows": rows}))
+    return run
+
+
+def test_compare_direction_and_significance():
+    base = np.array(jitter(4e-3))
+    faster = compare(np.array(jitter(2e-3)), base, invert=True, seed="x")
+    assert faster.ratio == pytest.approx(2.0, rel=1e-3)
+    assert faster.low <= faster.ratio <= faster.high
+    assert faster.significant and faster.verdict(higher_is_better=True) == "better"
+    same = compare(np.array(jitter(4e-3)[::-1]), base, invert=True, seed="x")
+    assert same.ratio == pytest.approx(1.0) and same.verdict(True) == "not significant"
+    smaller = compare(np.array([800.0] * 3), np.array([1000.0] * 3), seed="m")
+    assert smaller.ratio == pytest.approx(0.8) and smaller.verdict(higher_is_better=False) == "better"
+    lonely = compare(np.array([1.0]), base, seed="y")
+    assert lonely.significant is None and lonely.verdict(True).startswith("n/a")
+
+
+def test_ratio_ci_brackets_the_point():
+    point, low, high = ratio_ci(np.array(jitter(50e-6)), np.array(jitter(25e-6)), seed="s")
+    assert point == pytest.approx(2.0, rel=1e-3) and low <= point <= high
+
+
+def test_report_tables_and_charts(run_dir):
+    path = report.write_report(run_dir)
+    text = path.read_text()
+    assert "# Benchmark run 20260101T000000Z" in text
+    # handoff_lock_cpu: 4 ms -> 2 ms per hand-off is 250 -> 500 hand-offs/s, a rate ratio of 2.
+    table = report.comparison_table(report.load_values(run_dir), ["baseline", "fast"])
+    row = table[(table.benchmark == "handoff_lock_cpu") & (table.variant == "fast")].iloc[0]
+    assert row.ratio == pytest.approx(2.0, rel=1e-3) and row.verdict == "better"
+    same = table[(table.benchmark == "handoff_lock") & (table.variant == "fast")].iloc[0]
+    assert same.verdict == "not significant"
+    slower = table[(table.benchmark == "dict_insert_100") & (table.variant == "fast")].iloc[0]
+    assert slower.ratio == pytest.approx(3 / 3.3, rel=1e-3) and slower.verdict == "worse"
+    assert "| handoff_lock_cpu: hand-offs/s, CPU thread beside | 250 " in text
+    assert "50% (" in text  # the CPU thread keeps half its solo rate in both variants
+    assert "0.75" in text  # the size ratio
+    charts = run_dir / "charts"
+    for name in ("giltest_handoffs", "io_latency", "dict_sizes", "dict_memory_vs_speed", "giltest_rates"):
+        for suffix in (".png", ".svg"):
+            assert (charts / f"{name}{suffix}").stat().st_size > 1000, name
+        assert f"charts/{name}.png" in text
+
+
+def test_report_regenerates_identically(run_dir):
+    first = report.write_report(run_dir).read_text()
+    assert report.write_report(run_dir).read_text() == first
+
+
+def test_index_lists_finished_runs_only(run_dir):
+    results = run_dir.parents[2]
+    partial = run_dir.parent / "20260102T000000Z"
+    (partial / ".partial").mkdir(parents=True)
+    (partial / "plan.json").write_text((run_dir / "plan.json").read_text())
+    text = report.write_index(results).read_text()
+    assert "[20260101T000000Z](linux-x86_64-2cpu/3.13.5/20260101T000000Z/report.md)" in text
+    assert "20260102T000000Z" not in text
