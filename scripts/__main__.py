@@ -113,14 +113,18 @@ def cmd_test(args: argparse.Namespace) -> int:
             status = exc.exit_code
         steps.append((label, status, time.monotonic() - t0))
 
-    ui.step("make test 1/3: the harness's own tests (pytest)")
+    ui.step("make test 1/4: the harness's own tests (pytest)")
     record("pytest tests/", lambda: subprocess.run([str(python), "-m", "pytest", "-q", "tests"], cwd=ROOT).returncode)
-    ui.step("make test 2/3: lint the patch series")
+    ui.step("make test 2/4: lint the patch series")
     record("lint-patches", lambda: cmd_lint_patches(args))
-    ui.step(f"make test 3/3: build and regrtest every variant ({', '.join(names)}), release flavor")
+    ui.step(f"make test 3/4: build and regrtest every variant ({', '.join(names)}), release flavor")
     for name in names:
         tests = list(table.variants[name].regrtest)
         record(f"regrtest {name}: {' '.join(tests)}", lambda n=name, t=tests: regrtest.regrtest(n, DEFAULT_FLAVOR, t, False, args.jobs))
+    smoke = ["baseline", "freethreaded"] if "freethreaded" in names else names[:1]
+    ui.step(f"make test 4/4: smoke run of the benchmark matrix, QUICK, on {' and '.join(smoke)} (into build/smoke-results)")
+    smoke_args = ["--variants", " ".join(smoke), "--quick", "--results", str(ROOT / "build" / "smoke-results")]
+    record(f"bench --quick {' '.join(smoke)}", lambda: _in_venv("matrix", smoke_args))
     print("\nmake test summary:")
     for label, status, seconds in steps:
         print(f"  {'ok  ' if status == 0 else 'FAIL'} {label} ({ui.format_duration(seconds)})")

@@ -1,0 +1,86 @@
+"""bench/bm_testserver: runs end to end with tiny pyperf settings, names and metadata, CLI errors.
+
+Real load runs against 127.0.0.1 only, each a few hundred to a few thousand requests.
+No assertion about speed: only that values exist, are positive, and are labelled.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pyperf = pytest.importorskip("pyperf")
+
+SCRIPT = Path(__file__).resolve().parent.parent / "bench" / "bm_testserver" / "run_benchmark.py"
+TINY = ["--processes", "1", "--values", "1", "--warmups", "0", "--loops", "1"]
+
+
+def run_script(*args: str, env: dict | None = None, timeout: float = 45) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True,
+                          env=env, timeout=timeout)
+
+
+def run_and_load(tmp_path: Path, *args: str):
+    out = tmp_path / "result.json"
+    proc = run_script(*TINY, "-q", "-o", str(out), *args)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return pyperf.BenchmarkSuite.load(str(out))
+
+
+def check_suite(suite, expected_names: list[str], loadgen_prefix: str) -> None:
+    assert sorted(suite.get_benchmark_names()) == sorted(expected_names)
+    for bench in suite.get_benchmarks():
+        values = bench.get_values()
+        assert values and all(v > 0 for v in values), (bench.get_name(), values)
+        metadata = bench.get_metadata()
+        assert metadata["loadgen"].startswith(loadgen_prefix), metadata["loadgen"]
+        assert metadata["testserver_workers"] == 8
+        assert metadata["unit"] == "second"
+        assert metadata["inner_loops"] == metadata["testserver_requests"]
+
+
+@pytest.mark.skipif(shutil.which("ab") is None, reason="ab (apache2-utils) not installed")
+def test_ab_scenario(tmp_path):
+    suite = run_and_load(tmp_path, "--loadgen", "ab", "--select", "c1_keepalive")
+    check_suite(suite, ["c1_keepalive", "c1_keepalive.p50", "c1_keepalive.p99"], "ab ")
+
+
+def test_python_loadgen(tmp_path):
+    suite = run_and_load(tmp_path, "--loadgen", "python", "--select", "c10_keepalive,c1_close_cpu.cpu_thread")
+    check_suite(suite, ["c10_keepalive", "c10_keepalive.p50", "c10_keepalive.p99",
+                        "c1_close_cpu.cpu_thread"], "python ")
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk not installed")
+def test_wrk_scenario(tmp_path):
+    suite = run_and_load(tmp_path, "--loadgen", "wrk", "--select", "c1_close")
+    check_suite(suite, ["c1_close", "c1_close.p50", "c1_close.p99"], "wrk ")
+
+
+def test_list_names():
+    proc = run_script("--list")
+    assert proc.returncode == 0, proc.stderr
+    names = [line.split()[0] for line in proc.stdout.splitlines()]
+    assert len(names) == 8 * 3 + 4
+    assert {"c1_close", "c10_keepalive_cpu.p99", "c10_close_cpu.cpu_thread"} <= set(names)
+
+
+def test_unknown_name_exits_2():
+    proc = run_script("--select", "nope")
+    assert proc.returncode == 2
+    assert "nope" in proc.stderr and "c1_keepalive" in proc.stderr
+
+
+def test_missing_ab_names_the_package(tmp_path):
+    env = dict(os.environ, PATH=str(tmp_path))  # nothing on PATH: no ab, no wrk
+    proc = run_script("--loadgen", "ab", "--select", "c1_close", env=env)
+    assert proc.returncode != 0
+    assert "apache2-utils" in proc.stderr
+    proc = run_script("--select", "c1_close", env=env)  # default: neither ab nor wrk found
+    assert proc.returncode != 0
+    assert "apache2-utils" in proc.stderr and "--loadgen python" in proc.stderr
