@@ -12,6 +12,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")  # no display on build machines
+matplotlib.rcParams["svg.hashsalt"] = "cpython-plus"  # stable ids: a regenerated SVG is byte-identical
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -64,7 +65,7 @@ def _save(fig, folder: Path, name: str) -> list[Path]:
     paths = [folder / f"{name}.png", folder / f"{name}.svg"]
     fig.tight_layout()
     for path in paths:
-        fig.savefig(path, dpi=110)
+        fig.savefig(path, dpi=110, metadata={"Date": None} if path.suffix == ".svg" else None)
     plt.close(fig)
     return paths
 

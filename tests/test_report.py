@@ -104,7 +104,9 @@ def test_report_tables_and_charts(run_dir):
 
 def test_report_regenerates_identically(run_dir):
     first = report.write_report(run_dir).read_text()
+    svg = (run_dir / "charts" / "giltest_handoffs.svg").read_bytes()
     assert report.write_report(run_dir).read_text() == first
+    assert (run_dir / "charts" / "giltest_handoffs.svg").read_bytes() == svg
 
 
 def test_index_lists_finished_runs_only(run_dir):
