@@ -15,6 +15,7 @@ COPY . .
 # Build dependencies (apt-get) and the pinned harness venv, exactly as a newcomer gets them.
 RUN make deps
 
-# The main job. Until the benchmark matrix lands this builds the yardstick; the source
-# tarball comes from downloads/ if present, else the routes in cpython.toml.
-CMD ["make", "build", "VARIANT=baseline"]
+# The main job: build every variant, run the benchmark matrix, write the report into
+# results/ (mount it to keep the run). The source tarball comes from downloads/ if
+# present, else the routes in cpython.toml.
+CMD ["make", "bench"]

@@ -30,13 +30,7 @@ fetch:
 build:
 	$(HARNESS) build --variant $(VARIANT) --flavor $(FLAVOR) $(JOBS_ARG)
 
-regrbench:
-	$(HARNESS) bench $(if $(VARIANTS),--variants "$(VARIANTS)") $(if $(BENCH),--bench "$(BENCH)") --flavor $(FLAVOR) $(if $(QUICK),--quick) $(JOBS_ARG)
-
-report:
-	$(HARNESS) report $(if $(RUN),--run "$(RUN)")
-
-test:
+regrtest:
 	$(HARNESS) regrtest --variant $(VARIANT) --flavor $(FLAVOR) --tests "$(TESTS)" $(if $(REFLEAK),--refleak) $(JOBS_ARG)
 
 lint-patches:

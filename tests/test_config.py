@@ -113,3 +113,23 @@ def test_make_unknown_variant_exits_2():
     proc = subprocess.run(["make", "-s", "build", "VARIANT=nope"], cwd=REPO, capture_output=True, text=True)
     assert proc.returncode == 2
     assert "valid variants: baseline" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "target, expected",
+    [
+        (["build", "VARIANT=freethreaded", "FLAVOR=debug"], "-m scripts build --variant freethreaded --flavor debug"),
+        (["regrtest", "TESTS=test_dict test_sys", "REFLEAK=1"], '-m scripts regrtest --variant baseline --flavor release --tests "test_dict test_sys" --refleak'),
+        (["bench", "QUICK=1", "BENCH=giltest"], '--bench "giltest" --flavor release --quick'),
+        (["report", "RUN=x"], '-m scripts report --run "x"'),
+        (["test"], "-m scripts test"),
+        (["lint-patches"], "-m scripts lint-patches"),
+        (["deps"], "-m scripts deps"),
+    ],
+)
+def test_make_targets_are_thin_calls_of_the_cli(target, expected):
+    import subprocess
+
+    proc = subprocess.run(["make", "-n", *target], cwd=REPO, capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr  # no overridden recipes
+    assert expected in proc.stdout
