@@ -22,6 +22,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -88,8 +89,12 @@ def chunk_path(run_dir: Path, round_no: int, job: Job, variant: str) -> Path:
     return run_dir / ".partial" / job.label / variant / f"round{round_no}.json"
 
 
-def find_resumable(plan: Plan) -> Path | None:
-    """The newest unfinished run folder with the same plan, if any."""
+def find_resumable(plan: Plan, builds: dict[str, str] | None = None) -> Path | None:
+    """The newest unfinished run folder with the same plan and the same builds, if any.
+
+    ``builds`` maps each variant to its build key: a run is never continued with a
+    rebuilt interpreter, whose numbers would not belong with the earlier rounds.
+    """
     folder = runs_folder()
     if not folder.is_dir():
         return None
@@ -97,10 +102,10 @@ def find_resumable(plan: Plan) -> Path | None:
         plan_file = run_dir / "plan.json"
         if (run_dir / ".partial").is_dir() and plan_file.is_file():
             try:
-                saved = json.loads(plan_file.read_text())["plan"]
-            except (json.JSONDecodeError, KeyError):
+                doc = json.loads(plan_file.read_text())
+            except json.JSONDecodeError:
                 continue
-            if saved == json.loads(json.dumps(asdict(plan))):
+            if doc.get("plan") == json.loads(json.dumps(asdict(plan))) and (builds is None or doc.get("builds") == builds):
                 return run_dir
     return None
 
@@ -181,16 +186,21 @@ def run_step(python: Path, job: Job, plan: Plan, out: Path, log: Path) -> list[s
         fh.write(f"$ {' '.join(cmd)}\n")
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=out.parent)
         assert proc.stdout is not None
-        deadline = time.monotonic() + STEP_TIMEOUT
-        for line in proc.stdout:
-            fh.write(line)
-            if ": Mean +- std dev:" in line:
-                summaries.append(line.strip())
-                print(f"      {line.rstrip()}", flush=True)
-            if time.monotonic() > deadline:
-                proc.kill()
-                break
-        proc.wait()
+        watchdog = threading.Timer(STEP_TIMEOUT, proc.kill)  # a hung benchmark is killed, not waited for
+        watchdog.start()
+        try:
+            for line in proc.stdout:
+                fh.write(line)
+                if ": Mean +- std dev:" in line:
+                    summaries.append(line.strip())
+                    print(f"      {line.rstrip()}", flush=True)
+            proc.wait()
+        except KeyboardInterrupt:
+            proc.kill()
+            proc.wait()
+            raise
+        finally:
+            watchdog.cancel()
     if proc.returncode != 0 or not tmp.is_file():
         tail = "\n    ".join(log.read_text(errors="replace").splitlines()[-15:])
         tmp.unlink(missing_ok=True)
@@ -235,14 +245,15 @@ def bench(variants: list[str], benches: list[str] | None, flavor: str = DEFAULT_
     pythons = {name: bench_python(spec) for name, spec in specs.items()}
     variant_json = {name: json.loads((spec.directory / "variant.json").read_text()) for name, spec in specs.items()}
 
-    run_dir = find_resumable(plan)
+    builds = {name: variant_json[name]["build_key"] for name in variants}
+    run_dir = find_resumable(plan, builds)
     if run_dir:
         ui.step(f"resuming the unfinished run {ui.shown(run_dir)}")
     else:
         run_dir = new_run_dir()
         (run_dir / ".partial").mkdir()
         (run_dir / "plan.json").write_text(
-            json.dumps({"plan": asdict(plan), "started_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}, indent=2) + "\n"
+            json.dumps({"plan": asdict(plan), "builds": builds, "started_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}, indent=2) + "\n"
         )
         ui.step(f"new run {ui.shown(run_dir)}")
     metadata = {name: run_metadata(variant_json[name], run_dir.name, plan) for name in variants}

@@ -41,4 +41,26 @@ def test_resume_picks_the_unfinished_run_with_the_same_plan(tmp_path, monkeypatc
         if partial:
             (tmp_path / name / ".partial").mkdir()
     assert matrix.find_resumable(plan) == tmp_path / "20260101T000000Z"
+    doc = json.loads((tmp_path / "20260101T000000Z" / "plan.json").read_text())
+    doc["builds"] = {"baseline": "key1"}
+    (tmp_path / "20260101T000000Z" / "plan.json").write_text(json.dumps(doc))
+    assert matrix.find_resumable(plan, {"baseline": "key1"}) == tmp_path / "20260101T000000Z"
+    assert matrix.find_resumable(plan, {"baseline": "rebuilt"}) is None  # never mix builds in one run
     assert matrix.find_resumable(matrix.Plan.make(["baseline", "x"], ["giltest"], "release", True)) is None
+
+
+def test_a_failing_step_leaves_no_output_and_says_why(tmp_path, monkeypatch):
+    import sys
+
+    from scripts.benchmarks import Job
+    from scripts.errors import HarnessError
+
+    script = tmp_path / "bm_boom" / "run_benchmark.py"
+    script.parent.mkdir()
+    script.write_text("import sys; print('warming up'); print('error: no load generator'); sys.exit(3)\n")
+    monkeypatch.setattr(Job, "script", property(lambda self: script))
+    plan = matrix.Plan.make(["baseline"], ["giltest"], "release", True)
+    out = tmp_path / "round0.json"
+    with pytest.raises(HarnessError, match="no load generator"):
+        matrix.run_step(sys.executable, Job("boom", "main"), plan, out, tmp_path / "log")
+    assert not out.exists() and not out.with_suffix(".tmp").exists()
