@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .stats import bootstrap_ci, ratio_ci  # noqa: E402
+from .stats import bootstrap_ci, rate, ratio_ci, values_of  # noqa: E402
 
 COLORS = {"baseline": "#4c72b0", "freethreaded": "#dd8452"}
 PALETTE = ["#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c", "#ccb974", "#64b5cd"]
@@ -28,11 +28,6 @@ def color(variant: str, variants: list[str]) -> str:
         return COLORS[variant]
     others = [v for v in variants if v not in COLORS]
     return PALETTE[others.index(variant) % len(PALETTE)]
-
-
-def rates_with_ci(values: np.ndarray, seed: str) -> tuple[float, float, float]:
-    low, high = bootstrap_ci(values, lambda a: 1.0 / a.mean(), seed=seed)
-    return 1.0 / values.mean(), low, high
 
 
 def grouped_bars(ax, categories: list[str], variants: list[str], getter, log: bool) -> bool:
@@ -70,14 +65,10 @@ def _save(fig, folder: Path, name: str) -> list[Path]:
     return paths
 
 
-def _values(df: pd.DataFrame, benchmark: str, variant: str) -> np.ndarray:
-    return df.loc[(df.benchmark == benchmark) & (df.variant == variant), "value"].to_numpy()
-
-
 def _rate_getter(df: pd.DataFrame):
     def get(benchmark: str, variant: str):
-        vals = _values(df, benchmark, variant)
-        return rates_with_ci(vals, f"{benchmark}/{variant}") if len(vals) else None
+        vals = values_of(df, benchmark, variant)
+        return rate(vals, f"{benchmark}/{variant}") if len(vals) else None
 
     return get
 
@@ -98,7 +89,7 @@ def draw_all(folder: Path, df: pd.DataFrame, sizes: pd.DataFrame, table: pd.Data
         with_cpu = [h for h in handoffs if h.endswith("_cpu") and f"{h}.cpu_thread" in names]
 
         def share(bench: str, variant: str):
-            solo, beside = _values(df, "cpu_1thread", variant), _values(df, f"{bench}.cpu_thread", variant)
+            solo, beside = values_of(df, "cpu_1thread", variant), values_of(df, f"{bench}.cpu_thread", variant)
             if not (len(solo) and len(beside)):
                 return None
             point, low, high = ratio_ci(solo, beside, seed=f"share/{bench}/{variant}")
@@ -126,7 +117,7 @@ def draw_all(folder: Path, df: pd.DataFrame, sizes: pd.DataFrame, table: pd.Data
         fig, axes = plt.subplots(1, 2, figsize=(9, 4), sharey=True)
         for ax, pct in zip(axes, (50, 99)):
             def getter(bench, variant, pct=pct):
-                vals = _values(df, bench, variant)
+                vals = values_of(df, bench, variant)
                 if not len(vals):
                     return None
                 low, high = bootstrap_ci(vals, lambda a: np.percentile(a, pct), seed=f"{bench}/{variant}/{pct}")

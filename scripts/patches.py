@@ -121,7 +121,7 @@ def _git_apply(patch: Patch, tree: Path, check_only: bool = False) -> None:
         raise PatchFailed(
             f"patch {patch.name} does not apply to {tree.name}"
             + (f" (failing file(s): {', '.join(files)})" if files else "")
-            + f":\n    " + "\n    ".join(proc.stderr.strip().splitlines()[-6:])
+            + ":\n    " + "\n    ".join(proc.stderr.strip().splitlines()[-6:])
         )
 
 

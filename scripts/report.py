@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import charts
-from .stats import bootstrap_ci, compare, ratio_ci
+from .stats import compare, rate, ratio_ci, values_of
 
 SIZES_FILE = "dict_memory.sizes.json"
 HANDOFF_PRIMITIVES = ("lock", "condition", "queue")
@@ -81,10 +81,6 @@ def load_metadata(run_dir: Path) -> dict[str, dict]:
 # ---------------------------------------------------------------- tables
 
 
-def values_of(df: pd.DataFrame, benchmark: str, variant: str) -> np.ndarray:
-    return df.loc[(df.benchmark == benchmark) & (df.variant == variant), "value"].to_numpy()
-
-
 def comparison_table(df: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
     """Every benchmark × variant: mean, spread, ratio to baseline with CI, p and verdict.
 
@@ -112,12 +108,6 @@ def comparison_table(df: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
                 )  # fmt: skip
             rows.append(row)
     return pd.DataFrame(rows)
-
-
-def rate(values: np.ndarray, seed: str) -> tuple[float, float, float]:
-    """Operations per second from times per operation, with a 95% bootstrap interval."""
-    low, high = bootstrap_ci(values, lambda a: 1.0 / a.mean(), seed=seed)
-    return 1.0 / values.mean(), low, high
 
 
 def giltest_headlines(df: pd.DataFrame, variants: list[str]) -> pd.DataFrame:

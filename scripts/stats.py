@@ -99,3 +99,15 @@ def ratio_ci(numerator: np.ndarray, denominator: np.ndarray, seed: str = "") -> 
     d = rng.choice(denominator, size=(BOOTSTRAP_SAMPLES, len(denominator))).mean(axis=1)
     low, high = np.percentile(n / d, [2.5, 97.5])
     return point, float(low), float(high)
+
+
+def rate(values: np.ndarray, seed: str = "") -> tuple[float, float, float]:
+    """Operations per second from times per operation, with a 95% bootstrap interval."""
+    values = np.asarray(values, dtype=float)
+    low, high = bootstrap_ci(values, lambda a: 1.0 / a.mean(), seed=seed)
+    return 1.0 / values.mean(), low, high
+
+
+def values_of(frame, benchmark: str, variant: str) -> np.ndarray:
+    """The stored values of one benchmark and variant from a run's value table."""
+    return frame.loc[(frame.benchmark == benchmark) & (frame.variant == variant), "value"].to_numpy()

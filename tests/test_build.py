@@ -16,7 +16,7 @@ import pytest
 
 from conftest import make_pin
 from scripts import build as builder
-from scripts import deps, patches, source
+from scripts import deps
 from scripts.config import load_table
 from scripts.errors import HarnessError
 
