@@ -44,6 +44,11 @@ print(json.dumps({"results": results, "version": sys.version}))
 ENV_TO_CLEAR = ("PYTHON_GIL", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONDEVMODE", "PYTHONOPTIMIZE")
 
 
+def clean_env() -> dict[str, str]:
+    """The environment for running a built interpreter: ours, less what would change what it is."""
+    return {k: v for k, v in os.environ.items() if k not in ENV_TO_CLEAR}
+
+
 @dataclass(frozen=True)
 class BuildSpec:
     """Everything that decides what one build produces."""
@@ -160,7 +165,7 @@ def _progress_hint(log: Path) -> str:
 
 def check_signature(python: Path, checks: list[str]) -> dict:
     """Run the signature checks with the built interpreter; return its answer."""
-    env = {k: v for k, v in os.environ.items() if k not in ENV_TO_CLEAR}
+    env = clean_env()
     proc = subprocess.run([str(python), "-c", SIGNATURE_SCRIPT, json.dumps(checks)], capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         raise HarnessError(f"{python} could not run the signature check:\n{proc.stderr.strip()}")

@@ -178,7 +178,7 @@ def run_step(python: Path, job: Job, plan: Plan, out: Path, log: Path) -> list[s
     if job.processes:
         cmd += ["--processes", str(plan.processes)]
     cmd += [job.output_flag, str(tmp)]
-    env = {k: v for k, v in os.environ.items() if k not in builder.ENV_TO_CLEAR}
+    env = builder.clean_env()
     summaries = []
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("a") as fh:

@@ -76,8 +76,9 @@ def read_series(pin: Pin) -> list[Patch]:
 
 def header_problems(path: Path) -> list[str]:
     """Return what is wrong with a patch's DEP-3 header (empty when it is complete)."""
+    lines = path.read_text(errors="replace").splitlines()
     header_lines = []
-    for line in path.read_text(errors="replace").splitlines():
+    for line in lines:
         if line.startswith(("diff --git ", "--- ", "Index: ")):
             break
         header_lines.append(line)
@@ -94,7 +95,7 @@ def header_problems(path: Path) -> list[str]:
     updated = fields.get("Last-Update", "")
     if updated and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", updated):
         problems.append(f"Last-Update {updated!r} is not YYYY-MM-DD")
-    if not any(line.startswith("diff --git ") or line.startswith("--- ") for line in path.read_text(errors="replace").splitlines()):
+    if not any(line.startswith(("diff --git ", "--- ")) for line in lines):
         problems.append("no diff in the file")
     return problems
 

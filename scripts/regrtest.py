@@ -124,7 +124,7 @@ def run(spec: builder.BuildSpec, tests: list[str], refleak: bool, jobs: int) -> 
         cmd += ["-R", "3:3"]
     cmd += tests
     ui.step(f"{spec.name}: python -m test {' '.join(cmd[3:])}")
-    env = {k: v for k, v in os.environ.items() if k not in builder.ENV_TO_CLEAR}
+    env = builder.clean_env()
     start = time.monotonic()
     lines: list[str] = []
     with log.open("w") as out:
