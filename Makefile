@@ -13,10 +13,12 @@ VARIANTS ?=
 BENCH   ?=
 QUICK   ?=
 RUN     ?=
+DICT    ?=
 
 JOBS_ARG = $(if $(JOBS),--jobs $(JOBS))
+DICT_ARG = $(if $(DICT),--dict "$(DICT)")
 
-.PHONY: help deps fetch build regrtest lint-patches variants bench report test clean
+.PHONY: help deps fetch build regrtest lint-patches variants bench sweep-dict report test clean
 
 help:
 	@$(HARNESS) --help
@@ -28,10 +30,10 @@ fetch:
 	$(HARNESS) fetch
 
 build:
-	$(HARNESS) build --variant $(VARIANT) --flavor $(FLAVOR) $(JOBS_ARG)
+	$(HARNESS) build --variant $(VARIANT) --flavor $(FLAVOR) $(JOBS_ARG) $(DICT_ARG)
 
 regrtest:
-	$(HARNESS) regrtest --variant $(VARIANT) --flavor $(FLAVOR) --tests "$(TESTS)" $(if $(REFLEAK),--refleak) $(JOBS_ARG)
+	$(HARNESS) regrtest --variant $(VARIANT) --flavor $(FLAVOR) --tests "$(TESTS)" $(if $(REFLEAK),--refleak) $(JOBS_ARG) $(DICT_ARG)
 
 lint-patches:
 	$(HARNESS) lint-patches
@@ -41,6 +43,9 @@ variants:
 
 bench:
 	$(HARNESS) bench $(if $(VARIANTS),--variants "$(VARIANTS)") $(if $(BENCH),--bench "$(BENCH)") --flavor $(FLAVOR) $(if $(QUICK),--quick) $(JOBS_ARG)
+
+sweep-dict:
+	$(HARNESS) sweep-dict --flavor $(FLAVOR) $(if $(QUICK),--quick) $(JOBS_ARG)
 
 report:
 	$(HARNESS) report $(if $(RUN),--run "$(RUN)")

@@ -42,7 +42,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Build one variant in one flavor."""
-    spec = builder.resolve(args.variant, args.flavor)
+    spec = builder.resolve(args.variant, args.flavor, dict_text=args.dict)
     builder.build(spec, args.jobs)
     return 0
 
@@ -50,7 +50,19 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_regrtest(args: argparse.Namespace) -> int:
     """Run CPython's tests on a build, failing only on failures baseline does not have."""
     tests = args.tests.split() if args.tests else []
-    return regrtest.regrtest(args.variant, args.flavor, tests, args.refleak, args.jobs)
+    label = builder.resolve(args.variant, args.flavor, dict_text=args.dict).label
+    return regrtest.regrtest(label, args.flavor, tests, args.refleak, args.jobs)
+
+
+def cmd_sweep_dict(args: argparse.Namespace) -> int:
+    """Build a grid of dict sizings and run dict_memory on each beside baseline."""
+    from .sweep import grid_labels
+
+    for label in grid_labels():
+        builder.resolve(label, args.flavor)  # a bad grid fails before any work
+    argv = ["--flavor", args.flavor] + (["--quick"] if args.quick else [])
+    argv += (["--jobs", str(args.jobs)] if args.jobs else []) + (["--results", args.results] if args.results else [])
+    return _in_venv("sweep", argv)
 
 
 def cmd_lint_patches(args: argparse.Namespace) -> int:
@@ -82,11 +94,15 @@ def cmd_variants(args: argparse.Namespace) -> int:
 
 def variants_markdown(table) -> str:
     """The README's variants table, generated from variants.toml."""
-    rows = ["| variant | what it is | patches | configure | signature |", "|---|---|---|---|---|"]
+    rows = ["| variant | what it is | patches | configure and defines | signature |", "|---|---|---|---|---|"]
     for name, v in table.variants.items():
+        build = " ".join([*v.configure_args, *(f"-D{d}" for d in v.defines)]) or "(default)"
+        signature = [f"`{s}`" for s in v.signature]
+        if any(p.startswith("0001-dict-sizing") for p in v.patches):
+            signature.append("`_testinternalcapi.get_dict_sizing()` reports the defines")
         rows.append(
             f"| `{name}` | {v.description} | {', '.join(v.patches) or '(none)'} | "
-            f"{' '.join(v.configure_args) or '(default)'} | {'; '.join(f'`{s}`' for s in v.signature)} |"
+            f"{build} | {'; '.join(signature)} |"
         )
     rows += ["", "| flavor | what it is | configure |", "|---|---|---|"]
     for name, f in table.flavors.items():
@@ -113,16 +129,21 @@ def cmd_test(args: argparse.Namespace) -> int:
             status = exc.exit_code
         steps.append((label, status, time.monotonic() - t0))
 
-    ui.step("make test 1/4: the harness's own tests (pytest)")
+    ui.step("make test 1/5: the harness's own tests (pytest)")
     record("pytest tests/", lambda: subprocess.run([str(python), "-m", "pytest", "-q", "tests"], cwd=ROOT).returncode)
-    ui.step("make test 2/4: lint the patch series")
+    ui.step("make test 2/5: lint the patch series")
     record("lint-patches", lambda: cmd_lint_patches(args))
-    ui.step(f"make test 3/4: build and regrtest every variant ({', '.join(names)}), release flavor")
+    ui.step(f"make test 3/5: build and regrtest every variant ({', '.join(names)}), release flavor")
     for name in names:
         tests = list(table.variants[name].regrtest)
         record(f"regrtest {name}: {' '.join(tests)}", lambda n=name, t=tests: regrtest.regrtest(n, DEFAULT_FLAVOR, t, False, args.jobs))
     smoke = ["baseline", "freethreaded"] if "freethreaded" in names else names[:1]
-    ui.step(f"make test 4/4: smoke run of the benchmark matrix, QUICK, on {' and '.join(smoke)} (into build/smoke-results)")
+    ui.step("make test 4/5: the dict-sizing patch at upstream's knobs gives upstream's sizes")
+    from . import dict_defaults
+
+    if any(dict_defaults.dict_sizing.PATCH in table.variants[n].patches for n in names):
+        record("dict sizes at default knobs == baseline", lambda: dict_defaults.check(args.jobs))
+    ui.step(f"make test 5/5: smoke run of the benchmark matrix, QUICK, on {' and '.join(smoke)} (into build/smoke-results)")
     smoke_args = ["--variants", " ".join(smoke), "--quick", "--results", str(ROOT / "build" / "smoke-results")]
     record(f"bench --quick {' '.join(smoke)}", lambda: _in_venv("matrix", smoke_args))
     print("\nmake test summary:")
@@ -186,6 +207,9 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--variant", default="baseline", help="a variant from variants.toml (default: baseline)")
         p.add_argument("--flavor", default=DEFAULT_FLAVOR, help="release (default), pgo or debug")
         p.add_argument("--jobs", type=int, default=None, help="parallel jobs (default: number of cores)")
+        p.add_argument("--dict", default="", metavar="'KNOB=VALUE ...'",
+                       help="dict sizing laid over the variant's (needs the dict-sizing patch), e.g. "
+                            "'log_minsize=2 growth=5/4'; knobs: log_minsize, load, growth, decoupled, entries_min, presize")
 
     add("deps", cmd_deps, "install build dependencies and the harness venv")
     add("fetch", cmd_fetch, "fetch, verify and extract the pinned CPython source")
@@ -202,6 +226,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--bench", default="", help="space-separated benchmarks from bench/MANIFEST (default: all)")
     p.add_argument("--flavor", default=DEFAULT_FLAVOR)
     p.add_argument("--quick", action="store_true", help="one round, fewer processes: rough numbers in minutes")
+    p.add_argument("--results", default="", help="results root (default: results/)")
+    p.add_argument("--jobs", type=int, default=None)
+    p = add("sweep-dict", cmd_sweep_dict, "build a grid of dict sizings and chart memory against speed")
+    p.add_argument("--flavor", default=DEFAULT_FLAVOR)
+    p.add_argument("--quick", action="store_true", help="one round, fewer processes")
     p.add_argument("--results", default="", help="results root (default: results/)")
     p.add_argument("--jobs", type=int, default=None)
     p = add("report", cmd_report, "regenerate report.md and charts of a run")

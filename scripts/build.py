@@ -24,9 +24,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import deps, patches, source, ui
+from . import deps, dict_sizing, patches, source, ui
 from .config import ROOT, Flavor, Pin, Table, Variant, build_name, load_pin, load_table
-from .errors import HarnessError
+from .errors import HarnessError, UsageError
 
 BUILD = ROOT / "build"
 SIGNATURE_SCRIPT = r"""
@@ -57,10 +57,35 @@ class BuildSpec:
     variant: Variant
     flavor: Flavor
     patches: tuple[patches.Patch, ...]
+    dict_overrides: tuple[tuple[str, str], ...] = ()  # DICT="knob=value ..." laid over the row
+
+    @property
+    def label(self) -> str:
+        """The variant as the matrix and results name it: ``tight_dict`` or ``tight_dict+dict-growth5_4``."""
+        if not self.dict_overrides:
+            return self.variant.name
+        return f"{self.variant.name}+{dict_sizing.slug(dict(self.dict_overrides))}"
 
     @property
     def name(self) -> str:
-        return build_name(self.variant.name, self.flavor.name)
+        return build_name(self.label, self.flavor.name)
+
+    @property
+    def dict_sizing(self) -> dict_sizing.DictSizing | None:
+        """The dict sizing of a variant carrying the dict-sizing patch (None otherwise)."""
+        if dict_sizing.PATCH not in self.variant.patches:
+            return None
+        return dict_sizing.overlay(dict_sizing.from_defines(self.variant.defines), dict(self.dict_overrides))
+
+    @property
+    def defines(self) -> list[str]:
+        """The variant's defines, with the dict knobs replaced by the effective sizing's."""
+        sizing = self.dict_sizing
+        if sizing is None:
+            return list(self.variant.defines)
+        dict_macros = {m for spec in dict_sizing.KNOBS.values() for m in spec[0]}
+        kept = [d for d in self.variant.defines if d.split("=", 1)[0] not in dict_macros]
+        return kept + list(sizing.defines)
 
     @property
     def directory(self) -> Path:
@@ -73,14 +98,16 @@ class BuildSpec:
     @property
     def configure_args(self) -> list[str]:
         args = [*self.flavor.configure_args, *self.variant.configure_args]
-        if self.variant.defines:
+        if self.defines:
             # CFLAGS_NODIST: our defines shape the interpreter, not extension modules built later.
-            args.append("CFLAGS_NODIST=" + " ".join(f"-D{d}" for d in self.variant.defines))
+            args.append("CFLAGS_NODIST=" + " ".join(f"-D{d}" for d in self.defines))
         return args
 
     @property
     def signature(self) -> list[str]:
-        return [*self.variant.signature, *self.flavor.signature]
+        sizing = self.dict_sizing
+        extra = [sizing.signature_check()] if sizing is not None else []
+        return [*self.variant.signature, *extra, *self.flavor.signature]
 
     def key(self) -> str:
         """Digest of the inputs: pinned source, patch set, configure command."""
@@ -95,15 +122,36 @@ class BuildSpec:
         return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def resolve(variant_name: str, flavor_name: str, table: Table | None = None, pin: Pin | None = None) -> BuildSpec:
-    """Validate the names (UsageError listing valid ones) and gather the build's inputs."""
+def resolve(variant_name: str, flavor_name: str, table: Table | None = None, pin: Pin | None = None,
+            dict_text: str = "") -> BuildSpec:
+    """Validate the names (UsageError listing valid ones) and gather the build's inputs.
+
+    ``variant_name`` may be a label such as ``tight_dict+dict-growth5_4`` (as results
+    name a build with a dict setting); ``dict_text`` is the DICT="knob=value ..." of
+    the command line. Either needs a variant carrying the dict-sizing patch.
+    """
     pin = pin or load_pin()
     series = patches.read_series(pin)
     table = table or load_table(series=[p.name for p in series])
+    overrides: dict[str, str] = {}
+    if "+" in variant_name:
+        variant_name, _, slug_text = variant_name.partition("+")
+        overrides.update(dict_sizing.parse_slug(slug_text))
+    if dict_text:
+        overrides.update(dict_sizing.parse_overrides(dict_text))
     variant = table.variant(variant_name)
     flavor = table.flavor(flavor_name)
+    if overrides and dict_sizing.PATCH not in variant.patches:
+        carriers = [n for n, v in table.variants.items() if dict_sizing.PATCH in v.patches]
+        raise UsageError(
+            f"a dict setting (DICT=...) needs a variant with the {dict_sizing.PATCH} patch; "
+            f"{variant_name!r} has none. Variants that have it: {', '.join(carriers) or 'none'}"
+        )
     by_name = {p.name: p for p in series}
-    return BuildSpec(pin, variant, flavor, tuple(by_name[name] for name in variant.patches))
+    spec = BuildSpec(pin, variant, flavor, tuple(by_name[name] for name in variant.patches),
+                     tuple((k, overrides[k]) for k in dict_sizing.KNOBS if k in overrides))
+    _ = spec.dict_sizing  # validates the effective sizing before anything is built
+    return spec
 
 
 def harness_commit() -> str:
@@ -220,7 +268,8 @@ def build(spec: BuildSpec, jobs: int | None = None) -> Path:
         )
     ui.step(f"{spec.name}: signature holds ({len(answer['results'])} checks)")
     metadata = {
-        "variant": spec.variant.name,
+        "variant": spec.label,
+        "base_variant": spec.variant.name,
         "flavor": spec.flavor.name,
         "description": spec.variant.description,
         "cpython_version": spec.pin.version,
@@ -229,7 +278,8 @@ def build(spec: BuildSpec, jobs: int | None = None) -> Path:
         "patch_set": patches.set_id(list(spec.patches)) if spec.patches else None,
         "source_tree": str(tree.relative_to(ROOT)),
         "configure_args": spec.configure_args,
-        "defines": list(spec.variant.defines),
+        "defines": spec.defines,
+        "dict_sizing": spec.dict_sizing.values if spec.dict_sizing else None,
         "compiler": compiler_version(),
         "ccache": shutil.which("ccache") is not None,
         "sys_version": answer["version"],

@@ -47,7 +47,7 @@ def grouped_bars(ax, categories: list[str], variants: list[str], getter, log: bo
             errs[1].append(max(0.0, high - value) if np.isfinite(high) else 0.0)
         if xs:
             drew = True
-            ax.bar(xs, ys, width, yerr=errs, capsize=2, label=variant, color=color(variant, variants))
+            ax.bar(xs, ys, width, yerr=errs, capsize=2, label=short_label(variant), color=color(variant, variants))
     ax.set_xticks(range(len(categories)))
     ax.set_xticklabels(categories, rotation=30, ha="right", fontsize=8)
     if log:
@@ -148,7 +148,7 @@ def draw_all(folder: Path, df: pd.DataFrame, sizes: pd.DataFrame, table: pd.Data
             for variant in variants:
                 part = sizes[(sizes.variant == variant) & (sizes["keys"] == keys) & (sizes.built_by == built_by)].sort_values("n")
                 if not part.empty:
-                    ax.step(part.n, part["bytes"], where="post", label=variant, color=color(variant, variants))
+                    ax.step(part.n, part["bytes"], where="post", label=short_label(variant), color=color(variant, variants))
             ax.set_title(f"{keys} keys, {built_by}", fontsize=9)
             ax.set_xlabel("items")
             ax.grid(alpha=0.3)
@@ -157,31 +157,81 @@ def draw_all(folder: Path, df: pd.DataFrame, sizes: pd.DataFrame, table: pd.Data
         fig.suptitle("dict size by number of items")
         written += _save(fig, folder, "dict_sizes")
 
-    written += _memory_vs_speed(folder, table, variants)
+    written += _memory_vs_speed(folder, table, variants, sizes)
     return written
 
 
-def _memory_vs_speed(folder: Path, table: pd.DataFrame, variants: list[str]) -> list[Path]:
-    """One point per variant: geometric mean dict speed ratio vs JSON-corpus memory ratio."""
+def pareto_front(points: dict[str, tuple[float, float]]) -> list[str]:
+    """Names of the points no other point beats: speed (x) higher is better, memory (y) lower.
+
+    A point is dominated when another is at least as fast and at least as small, and
+    strictly better in one of the two. The front is returned in order of speed.
+    """
+    front = []
+    for name, (x, y) in points.items():
+        dominated = any(
+            (ox >= x and oy <= y) and (ox > x or oy < y) for other, (ox, oy) in points.items() if other != name
+        )
+        if not dominated:
+            front.append(name)
+    return sorted(front, key=lambda n: points[n][0])
+
+
+def short_label(variant: str) -> str:
+    """A legend-sized name: ``tight_dict+dict-growth9_8`` -> ``tight_dict growth 9/8``."""
+    if "+dict-" not in variant:
+        return variant
+    base, _, rest = variant.partition("+dict-")
+    parts = []
+    for part in rest.split("-"):
+        knob = next((k for k in ("log_minsize", "entries_min", "decoupled", "presize", "growth", "load") if part.startswith(k)), "")
+        parts.append(f"{knob} {part[len(knob):].replace('_', '/')}" if knob else part)
+    return f"{base} " + ", ".join(parts)
+
+
+def _memory_vs_speed(folder: Path, table: pd.DataFrame, variants: list[str], sizes: pd.DataFrame | None = None) -> list[Path]:
+    """One point per variant: dict speed (geometric mean rate ratio) against memory.
+
+    Left: JSON-corpus peak (tracemalloc) ratio. Right, when the size table is there:
+    mean sys.getsizeof ratio over n = 1..100, every key type and construction. The
+    Pareto front (faster or smaller than every other point) is joined and ringed.
+    """
     if table.empty or "ratio" not in table:
         return []
     speed = table[(table.source == "dict_memory.speed") & table.ratio.notna()]
     memory = table[(table.benchmark == "mem_json_corpus.tracemalloc") & table.ratio.notna()]
     if speed.empty or memory.empty:
         return []
-    fig, ax = plt.subplots(figsize=(5.5, 4.5))
-    ax.scatter([1.0], [1.0], marker="*", s=160, color=COLORS["baseline"], label="baseline", zorder=3)
-    for variant in variants:
-        s = speed[speed.variant == variant].ratio
-        m = memory[memory.variant == variant].ratio
-        if len(s) and len(m):
-            x = float(np.exp(np.log(s).mean()))
-            ax.scatter([x], [float(m.iloc[0])], s=60, color=color(variant, variants), label=variant, zorder=3)
-    ax.axhline(1.0, color="grey", lw=0.6)
-    ax.axvline(1.0, color="grey", lw=0.6)
-    ax.set_xlabel("dict speed vs baseline (geometric mean rate ratio; right is faster)")
-    ax.set_ylabel("JSON corpus peak memory vs baseline (down is smaller)")
-    ax.set_title("dict memory vs speed")
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
+    x_of = {v: float(np.exp(np.log(speed[speed.variant == v].ratio).mean())) for v in variants if (speed.variant == v).any()}
+    x_of["baseline"] = 1.0
+    panels = [("JSON corpus peak memory vs baseline (tracemalloc; down is smaller)",
+               {v: float(memory[memory.variant == v].ratio.iloc[0]) for v in variants if (memory.variant == v).any()})]
+    if sizes is not None and not sizes.empty and "baseline" in set(sizes.variant):
+        base = sizes[(sizes.variant == "baseline") & (sizes.n >= 1)].set_index(["n", "keys", "built_by"])["bytes"]
+        mean_size = {}
+        for v in variants:
+            mine = sizes[(sizes.variant == v) & (sizes.n >= 1)].set_index(["n", "keys", "built_by"])["bytes"]
+            if len(mine):
+                mean_size[v] = float((mine / base).dropna().mean())
+        panels.append(("mean sys.getsizeof vs baseline (n = 1..100; down is smaller)", mean_size))
+    for panel in panels:
+        panel[1]["baseline"] = 1.0
+    fig, axes = plt.subplots(1, len(panels), figsize=(6.2 * len(panels), 5.2), squeeze=False)
+    for ax, (ylabel, y_of) in zip(axes[0], panels):
+        points = {v: (x_of[v], y_of[v]) for v in variants if v in x_of and v in y_of}
+        front = pareto_front(points)
+        fx, fy = [points[v][0] for v in front], [points[v][1] for v in front]
+        ax.plot(fx, fy, color="black", lw=1, ls="--", zorder=2, label="Pareto front")
+        ax.scatter(fx, fy, s=190, facecolors="none", edgecolors="black", lw=1.2, zorder=4)
+        for v, (x, y) in points.items():
+            marker, size = ("*", 200) if v == "baseline" else ("o", 60)
+            ax.scatter([x], [y], marker=marker, s=size, color=color(v, variants), label=short_label(v), zorder=3)
+        ax.axhline(1.0, color="grey", lw=0.6)
+        ax.axvline(1.0, color="grey", lw=0.6)
+        ax.set_xlabel("dict speed vs baseline (geometric mean rate ratio; right is faster)")
+        ax.set_ylabel(ylabel, fontsize=9)
+        ax.grid(alpha=0.3)
+    axes[0][0].legend(fontsize=7, loc="best")
+    fig.suptitle("dict memory vs speed, one point per build (ringed: on the Pareto front)")
+    fig.tight_layout()
     return _save(fig, folder, "dict_memory_vs_speed")

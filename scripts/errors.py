@@ -11,3 +11,18 @@ class UsageError(HarnessError):
     """Bad input on the command line or in a table (unknown variant, flavor, key): exit 2."""
 
     exit_code = 2
+
+
+def run_entry_point(main, argv: list[str], what: str) -> int:
+    """Run a venv-side ``main(argv)``: HarnessError -> its message and exit status,
+    Ctrl-C -> 130 with a hint that the same command resumes ``what``."""
+    import sys
+
+    try:
+        return main(argv)
+    except HarnessError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"\ninterrupted; run the same command again to resume {what}", file=sys.stderr)
+        return 130

@@ -30,7 +30,7 @@ from . import build as builder
 from . import ui
 from .benchmarks import JOBS, Job, select
 from .config import DEFAULT_FLAVOR, ROOT, load_pin
-from .errors import HarnessError
+from .errors import HarnessError, run_entry_point
 
 RESULTS = ROOT / "results"
 STEP_TIMEOUT = 45 * 60  # seconds; a benchmark step that runs longer than this is stuck
@@ -318,11 +318,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main(sys.argv[1:]))
-    except HarnessError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        print("\ninterrupted; run the same command again to resume this run", file=sys.stderr)
-        sys.exit(130)
+    sys.exit(run_entry_point(main, sys.argv[1:], "this run"))

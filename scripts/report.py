@@ -199,6 +199,48 @@ def dict_size_summary(sizes: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def dict_tradeoff(table: pd.DataFrame, sizes: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
+    """Per variant: dict speed geometric mean, memory ratios, the slow benchmarks, Pareto membership.
+
+    Speed is the geometric mean of the dict_memory speed benchmarks' rate ratios (above 1
+    is faster); "slower than 5%" names each benchmark whose ratio is below 0.95 with a
+    significant t-test, so a geometric mean cannot hide one.
+    """
+    if table.empty or "ratio" not in table:
+        return pd.DataFrame()
+    speed = table[(table.source == "dict_memory.speed") & table.ratio.notna()]
+    if speed.empty:
+        return pd.DataFrame()
+    size_summary = dict_size_summary(sizes, variants)
+    rows = {}
+    for v in variants:
+        if v == "baseline" or not (speed.variant == v).any():
+            continue
+        mine = speed[speed.variant == v]
+        slow = mine[(mine.ratio < 0.95) & (mine.verdict == "worse")]
+        row = {"dict speed (geo. mean)": float(np.exp(np.log(mine.ratio).mean())),
+               "slower than 5%": ", ".join(f"{b} ({r:.2f})" for b, r in zip(slow.benchmark, slow.ratio)) or "none"}
+        for bench in ("mem_json_corpus.tracemalloc", "mem_records_100k.tracemalloc", "mem_kwargs.tracemalloc"):
+            hit = table[(table.benchmark == bench) & (table.variant == v) & table.ratio.notna()]
+            if len(hit):
+                row[bench.replace(".tracemalloc", " peak")] = float(hit.ratio.iloc[0])
+        if not size_summary.empty:
+            part = size_summary[size_summary.variant == v]
+            for label, built in (("getsizeof, insertion", ["insertion"]), ("getsizeof, presized", ["literal", "dict_zip", "copy"])):
+                sel = part[part.built_by.isin(built)]
+                if len(sel):
+                    row[f"{label} (mean)"] = float(sel["mean ratio (n=1..100)"].mean())
+                    row[f"{label} (worst)"] = float(sel["worst ratio"].max())
+        rows[v] = row
+    frame = pd.DataFrame(rows).T
+    if "mem_json_corpus peak" in frame:
+        points = {v: (float(frame.loc[v, "dict speed (geo. mean)"]), float(frame.loc[v, "mem_json_corpus peak"])) for v in frame.index}
+        points["baseline"] = (1.0, 1.0)
+        front = set(charts.pareto_front(points))
+        frame["Pareto front (speed, JSON peak)"] = ["yes" if v in front else "" for v in frame.index]
+    return frame
+
+
 # ---------------------------------------------------------------- markdown
 
 
@@ -288,6 +330,13 @@ def write_report(run_dir: Path) -> Path:
             out += [f"{keys} keys (every construction is in the JSON; insertion and literal shown):", "", md_table(pivot, "n"), ""]
         if not size_summary.empty:
             out += ["Ratio to baseline over n = 1..100:", "", md_table(size_summary.set_index("variant"), "variant"), ""]
+    tradeoff = dict_tradeoff(table, sizes, variants)
+    if not tradeoff.empty:
+        out += ["## dict memory against speed", "",
+                "Ratios to baseline. Speed: geometric mean of the dict speed benchmarks' rate ratios (above 1 is "
+                "faster). Memory: JSON-corpus and other workload peaks (tracemalloc) and sys.getsizeof over n = 1..100 "
+                "(below 1 is smaller; presized = literal, dict(zip()) and copy).", "",
+                md_table(tradeoff, "variant"), ""]
     out += ["## Charts", ""]
     out += [f"![{p.stem}](charts/{p.name})" for p in chart_files if p.suffix == ".png"]
     out += ["", "## Every benchmark", "", full_table_md(table)]

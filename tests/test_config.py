@@ -39,8 +39,11 @@ def test_real_tables_load():
     pin = load_pin()
     assert pin.version == "3.13.5"
     assert pin.sha256 == "93e583f243454e6e9e4588ca2c2662206ad961659863277afcdb96801647d640"
-    table = load_table(series=[])
-    assert {"baseline", "freethreaded"} <= set(table.variants)
+    from scripts.patches import read_series
+
+    table = load_table(series=[p.name for p in read_series(pin)])
+    assert {"baseline", "freethreaded", "tight_dict", "plus"} <= set(table.variants)
+    assert all(set(v.patches) <= set(table.variants["plus"].patches) for v in table.variants.values())
     assert {"release", "pgo", "debug"} <= set(table.flavors)
     assert "--disable-gil" in table.variants["freethreaded"].configure_args
     assert table.variants["baseline"].patches == ()

@@ -117,3 +117,29 @@ def test_index_lists_finished_runs_only(run_dir):
     text = report.write_index(results).read_text()
     assert "[20260101T000000Z](linux-x86_64-2cpu/3.13.5/20260101T000000Z/report.md)" in text
     assert "20260102T000000Z" not in text
+
+
+def test_dict_tradeoff_names_slow_benchmarks_and_the_pareto_front(run_dir):
+    df, sizes = report.load_values(run_dir), report.load_sizes(run_dir)
+    table = report.comparison_table(df, ["baseline", "fast"])
+    frame = report.dict_tradeoff(table, sizes, ["baseline", "fast"])
+    row = frame.loc["fast"]
+    assert row["dict speed (geo. mean)"] == pytest.approx(3 / 3.3, rel=1e-3)
+    assert row["slower than 5%"] == "dict_insert_100 (0.91)"
+    assert row["mem_json_corpus peak"] == pytest.approx(0.8)
+    assert row["getsizeof, insertion (mean)"] == pytest.approx(0.75)
+    # slower but smaller: neither it nor baseline dominates the other
+    assert row["Pareto front (speed, JSON peak)"] == "yes"
+    assert "## dict memory against speed" in report.write_report(run_dir).read_text()
+
+
+def test_pareto_front_and_labels():
+    from scripts.charts import pareto_front, short_label
+
+    points = {"baseline": (1.0, 1.0), "a": (0.97, 0.8), "b": (0.9, 0.85), "c": (1.02, 0.95), "d": (0.99, 0.8)}
+    # b is slower and larger than a; a is slower than d at the same memory;
+    # c is both faster and smaller than baseline
+    assert pareto_front(points) == ["d", "c"]
+    assert pareto_front({"baseline": (1.0, 1.0), "x": (0.9, 0.7)}) == ["x", "baseline"]
+    assert short_label("tight_dict+dict-growth9_8-entries_min2") == "tight_dict growth 9/8, entries_min 2"
+    assert short_label("baseline") == "baseline"

@@ -1,0 +1,68 @@
+"""``make sweep-dict``: a small grid of dict sizings, measured side by side.
+
+Each point of the grid is a build of ``tight_dict`` with some knobs changed (a label
+such as ``tight_dict+dict-growth9_8``, see scripts/dict_sizing.py). The points and
+baseline run the dict_memory benchmark in one interleaved, resumable matrix run; the
+run's report then holds the size tables and the memory-vs-speed chart with the Pareto
+front (charts/dict_memory_vs_speed.*), regenerable from the JSON like any run.
+
+Runs under the harness venv (it needs pyperf, pandas and matplotlib).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import dict_sizing, ui
+from .config import DEFAULT_FLAVOR
+from .errors import run_entry_point
+
+BASE = "tight_dict"
+# (overrides laid over tight_dict's row, why the point is in the grid)
+GRID: tuple[tuple[str, str], ...] = (
+    ("log_minsize=2 load=4/5 growth=3/2 decoupled=0 entries_min=0 presize=upstream",
+     "the 2.7-era PythonPlus preset copied naively: minimum size 4, load 4/5, growth 1.5"),
+    ("growth=3/2", "decoupled entries, coarser growth: fewer resizes"),
+    ("", "tight_dict as shipped: decoupled entries, growth 5/4, first allocation 1 slot, exact presizing"),
+    ("growth=9/8", "decoupled entries, finer growth: less slack, more (realloc) resizes"),
+    ("entries_min=2", "first allocation of 2 slots instead of 1"),
+    ("presize=upstream", "no exact presizing: what presizing alone is worth"),
+)
+
+
+def grid_labels() -> list[str]:
+    """The grid's variant labels, in GRID order (tight_dict itself for the empty override)."""
+    labels = []
+    for overrides, _ in GRID:
+        if not overrides:
+            labels.append(BASE)
+            continue
+        labels.append(f"{BASE}+{dict_sizing.slug(dict_sizing.parse_overrides(overrides))}")
+    return labels
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scripts sweep-dict")
+    parser.add_argument("--flavor", default=DEFAULT_FLAVOR)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--results", default="")
+    args = parser.parse_args(argv)
+    from . import matrix, report
+
+    if args.results:
+        matrix.set_results_root(Path(args.results).resolve())
+    labels = ["baseline", *grid_labels()]
+    ui.step(f"sweep-dict: {len(labels) - 1} dict sizings + baseline, dict_memory only")
+    for label, (overrides, why) in zip(labels[1:], GRID):
+        ui.step(f"  {label}: {why}")
+    run_dir = matrix.bench(labels, ["dict_memory"], args.flavor, args.quick, args.jobs)
+    ui.step(f"report: {ui.shown(report.write_report(run_dir))}")
+    report.write_index(matrix.RESULTS)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_entry_point(main, sys.argv[1:], "the sweep"))
