@@ -58,7 +58,8 @@ def grouped_bars(ax, categories: list[str], variants: list[str], getter, log: bo
 
 def _save(fig, folder: Path, name: str) -> list[Path]:
     paths = [folder / f"{name}.png", folder / f"{name}.svg"]
-    fig.tight_layout()
+    if not fig.legends:  # a figure-level legend has already laid the figure out around itself
+        fig.tight_layout()
     for path in paths:
         fig.savefig(path, dpi=110, metadata={"Date": None} if path.suffix == ".svg" else None)
     plt.close(fig)
@@ -142,9 +143,12 @@ def draw_all(folder: Path, df: pd.DataFrame, sizes: pd.DataFrame, table: pd.Data
         written += _save(fig, folder, "server_rps")
 
     if not sizes.empty:
-        combos = sorted({(k, b) for k, b in zip(sizes["keys"], sizes["built_by"])})
-        fig, axes = plt.subplots(1, len(combos), figsize=(3.2 * len(combos), 3.6), sharey=True, squeeze=False)
-        for ax, (keys, built_by) in zip(axes[0], combos):
+        key_kinds = sorted(set(sizes["keys"]))
+        constructions = list(dict.fromkeys(sizes["built_by"]))
+        combos = [(k, b) for k in key_kinds for b in constructions]
+        fig, axes = plt.subplots(len(key_kinds), len(constructions), figsize=(3.2 * len(constructions), 3.2 * len(key_kinds) + 1.2),
+                                 sharey=True, squeeze=False)
+        for ax, (keys, built_by) in zip(axes.flat, combos):
             for variant in variants:
                 part = sizes[(sizes.variant == variant) & (sizes["keys"] == keys) & (sizes.built_by == built_by)].sort_values("n")
                 if not part.empty:
@@ -152,13 +156,23 @@ def draw_all(folder: Path, df: pd.DataFrame, sizes: pd.DataFrame, table: pd.Data
             ax.set_title(f"{keys} keys, {built_by}", fontsize=9)
             ax.set_xlabel("items")
             ax.grid(alpha=0.3)
-        axes[0][0].set_ylabel("sys.getsizeof (bytes)")
-        axes[0][0].legend(fontsize=7)
+        for row in axes:
+            row[0].set_ylabel("sys.getsizeof (bytes)")
+        _legend_below(fig, axes[0][0])
         fig.suptitle("dict size by number of items")
         written += _save(fig, folder, "dict_sizes")
 
     written += _memory_vs_speed(folder, table, variants, sizes)
     return written
+
+
+def _legend_below(fig, ax) -> None:
+    """One legend for the whole figure, under the plots, with room made for it."""
+    handles, labels = ax.get_legend_handles_labels()
+    rows = (len(labels) + 2) // 3
+    height = fig.get_size_inches()[1]
+    fig.legend(handles, labels, fontsize=8, loc="lower center", ncol=min(3, len(labels)), frameon=False)
+    fig.tight_layout(rect=(0, min(0.4, (0.25 * rows + 0.1) / height), 1, 0.96))
 
 
 def pareto_front(points: dict[str, tuple[float, float]]) -> list[str]:
@@ -204,7 +218,7 @@ def _memory_vs_speed(folder: Path, table: pd.DataFrame, variants: list[str], siz
         return []
     x_of = {v: float(np.exp(np.log(speed[speed.variant == v].ratio).mean())) for v in variants if (speed.variant == v).any()}
     x_of["baseline"] = 1.0
-    panels = [("JSON corpus peak memory vs baseline (tracemalloc; down is smaller)",
+    panels = [("JSON corpus peak (tracemalloc) vs baseline",
                {v: float(memory[memory.variant == v].ratio.iloc[0]) for v in variants if (memory.variant == v).any()})]
     if sizes is not None and not sizes.empty and "baseline" in set(sizes.variant):
         base = sizes[(sizes.variant == "baseline") & (sizes.n >= 1)].set_index(["n", "keys", "built_by"])["bytes"]
@@ -213,7 +227,7 @@ def _memory_vs_speed(folder: Path, table: pd.DataFrame, variants: list[str], siz
             mine = sizes[(sizes.variant == v) & (sizes.n >= 1)].set_index(["n", "keys", "built_by"])["bytes"]
             if len(mine):
                 mean_size[v] = float((mine / base).dropna().mean())
-        panels.append(("mean sys.getsizeof vs baseline (n = 1..100; down is smaller)", mean_size))
+        panels.append(("mean sys.getsizeof vs baseline, n = 1..100", mean_size))
     for panel in panels:
         panel[1]["baseline"] = 1.0
     fig, axes = plt.subplots(1, len(panels), figsize=(6.2 * len(panels), 5.2), squeeze=False)
@@ -231,7 +245,6 @@ def _memory_vs_speed(folder: Path, table: pd.DataFrame, variants: list[str], siz
         ax.set_xlabel("dict speed vs baseline (geometric mean rate ratio; right is faster)")
         ax.set_ylabel(ylabel, fontsize=9)
         ax.grid(alpha=0.3)
-    axes[0][0].legend(fontsize=7, loc="best")
     fig.suptitle("dict memory vs speed, one point per build (ringed: on the Pareto front)")
-    fig.tight_layout()
+    _legend_below(fig, axes[0][0])
     return _save(fig, folder, "dict_memory_vs_speed")

@@ -115,3 +115,13 @@ def test_sweep_grid_is_valid_and_holds_the_naive_seed_preset_and_tight_dict():
     assert seed is not None and dict_sizing.describe(seed) == "log_minsize=2 load=4/5 growth=3/2"
     for label in labels:
         builder.resolve(label, "release")
+
+
+def test_defaults_label_resets_every_knob_the_row_changes():
+    from scripts import dict_defaults
+
+    label = dict_defaults.defaults_label()
+    spec = builder.resolve(label, "release")
+    assert spec.dict_sizing == dict_sizing.upstream()
+    assert spec.defines == []  # the patch at upstream's knobs: no -D at all
+    assert dict_sizing.PATCH in spec.variant.patches
