@@ -49,6 +49,17 @@ def clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in ENV_TO_CLEAR}
 
 
+def ccache_env() -> dict[str, str]:
+    """The environment for configure and make: ccache keys relative to the checkout.
+
+    With CCACHE_BASEDIR the absolute paths of src/ and build/ become relative, and with
+    CCACHE_NOHASHDIR the build folder is left out of the key, so another clone of the
+    project (CI's) reuses the objects compiled here. Debug info may then name another
+    folder; nothing reads it but a debugger.
+    """
+    return {**os.environ, "CCACHE_BASEDIR": str(ROOT), "CCACHE_NOHASHDIR": "1"}
+
+
 @dataclass(frozen=True)
 class BuildSpec:
     """Everything that decides what one build produces."""
@@ -250,13 +261,13 @@ def build(spec: BuildSpec, jobs: int | None = None) -> Path:
         directory.mkdir(parents=True)
         cc = ["CC=ccache gcc"] if shutil.which("ccache") and shutil.which("gcc") else []
         ui.step(f"{spec.name}: configuring {tree.relative_to(ROOT)} ({' '.join(spec.configure_args) or 'no extra arguments'})")
-        run_logged([str(tree / "configure"), *spec.configure_args, *cc], directory, log, "configure")
+        run_logged([str(tree / "configure"), *spec.configure_args, *cc], directory, log, "configure", env=ccache_env())
         config_stamp.write_text(key + "\n")
     else:
         ui.step(f"{spec.name}: resuming an unfinished build in {directory.relative_to(ROOT)}")
     metadata_path.unlink(missing_ok=True)
     ui.step(f"{spec.name}: make -j{jobs} (log: {log.relative_to(ROOT)})")
-    run_logged(["make", f"-j{jobs}"], directory, log, "make")
+    run_logged(["make", f"-j{jobs}"], directory, log, "make", env=ccache_env())
 
     answer = check_signature(spec.python, spec.signature)
     failed = [r for r in answer["results"] if not r["ok"]]
