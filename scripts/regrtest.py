@@ -15,6 +15,7 @@ import json
 import os
 import platform
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -128,7 +129,8 @@ def run(spec: builder.BuildSpec, tests: list[str], refleak: bool, jobs: int) -> 
     start = time.monotonic()
     lines: list[str] = []
     with log.open("w") as out:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=spec.directory)
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=spec.directory,
+                                preexec_fn=default_sigint if os.name == "posix" else None)
         assert proc.stdout is not None
         for line in proc.stdout:
             sys.stdout.write(f"  {spec.name} | {line}")
@@ -177,6 +179,18 @@ def new_failures(variant: RegrtestResult, baseline: RegrtestResult) -> list[str]
         extra = sorted(set(variant.failed_cases.get(module, [])) - set(baseline.failed_cases.get(module, [])))
         news += [f"{module}: {case}" for case in extra]
     return sorted(news)
+
+
+def default_sigint() -> None:
+    """In the test process, SIGINT back to its default before exec.
+
+    A command started in the background by a shell (``make regrtest &``, CI runners)
+    inherits SIGINT ignored; then ``_thread.interrupt_main()`` does nothing and
+    test_asyncio.test_runners spins while a mock's call history eats all memory
+    (CPython gh-154167: 24 GB here before the OOM killer). Upstream's fix is in
+    regrtest after 3.13.5, so the harness does it for the pinned release.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def baseline_result(spec: builder.BuildSpec, tests: list[str], refleak: bool, jobs: int) -> RegrtestResult:

@@ -74,3 +74,21 @@ def test_interrupted_run_is_broken_not_passing():
     assert result([], exit_code=130).broken
     assert not result(["test_os"]).broken
     assert not result([], exit_code=0).broken
+
+
+def test_test_processes_get_sigint_back_even_when_started_in_the_background():
+    import signal
+    import subprocess
+    import sys
+
+    from scripts import regrtest
+
+    probe = [sys.executable, "-c", "import signal; print(repr(signal.getsignal(signal.SIGINT)))"]
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # what a shell's `cmd &` hands down
+    try:
+        ignored = subprocess.run(probe, capture_output=True, text=True).stdout
+        restored = subprocess.run(probe, capture_output=True, text=True, preexec_fn=regrtest.default_sigint).stdout
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert "SIG_IGN" in ignored
+    assert "default_int_handler" in restored
