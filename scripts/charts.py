@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from .dict_sizing import parse_slug  # noqa: E402
 from .stats import bootstrap_ci, rate, ratio_ci, values_of  # noqa: E402
 
 COLORS = {"baseline": "#4c72b0", "freethreaded": "#dd8452"}
@@ -195,12 +196,8 @@ def short_label(variant: str) -> str:
     """A legend-sized name: ``tight_dict+dict-growth9_8`` -> ``tight_dict growth 9/8``."""
     if "+dict-" not in variant:
         return variant
-    base, _, rest = variant.partition("+dict-")
-    parts = []
-    for part in rest.split("-"):
-        knob = next((k for k in ("log_minsize", "entries_min", "decoupled", "presize", "growth", "load") if part.startswith(k)), "")
-        parts.append(f"{knob} {part[len(knob):].replace('_', '/')}" if knob else part)
-    return f"{base} " + ", ".join(parts)
+    base, _, slug = variant.partition("+")
+    return f"{base} " + ", ".join(f"{knob} {value}" for knob, value in parse_slug(slug).items())
 
 
 def _memory_vs_speed(folder: Path, table: pd.DataFrame, variants: list[str], sizes: pd.DataFrame | None = None) -> list[Path]:
