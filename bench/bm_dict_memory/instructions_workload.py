@@ -11,8 +11,8 @@ removes interpreter start-up):
     valgrind --tool=callgrind --callgrind-out-file=/dev/null PYTHON -S instructions_workload.py 200
     valgrind --tool=callgrind --callgrind-out-file=/dev/null PYTHON -S instructions_workload.py 0
 
-The "Collected" line of each is the instruction count. The figures quoted in the
-README's dict section came from this file, on the release builds of the sweep run.
+The "Collected" line of each is the instruction count. The
+README's dict section compares presets with this file; its counts are not part of a results run.
 """
 
 import sys
