@@ -18,6 +18,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -170,6 +171,17 @@ def run_metadata(variant_json: dict, run_id: str, plan: Plan) -> dict[str, str |
     }
 
 
+def worker_errors(lines: list[str]) -> list[str]:
+    """The exception lines a benchmark worker printed, without pyperf's own "worker failed" wrapper.
+
+    pyperf prints the worker's traceback first and then raises its own RuntimeError
+    ("... failed with exit code 1") in the manager; only the first says what broke.
+    """
+    pattern = re.compile(r"^\s*(?:[A-Za-z_][\w.]*(?:Error|Exception|Interrupt|Exit)|AssertionError)\b.*")
+    found = [line.strip() for line in lines if pattern.match(line) and "failed with exit code" not in line]
+    return list(dict.fromkeys(found))[-5:]
+
+
 def run_step(python: Path, job: Job, plan: Plan, out: Path, log: Path) -> list[str]:
     """Run one job for one variant; the output appears at ``out`` only if it succeeded."""
     tmp = out.with_suffix(".tmp")
@@ -201,9 +213,13 @@ def run_step(python: Path, job: Job, plan: Plan, out: Path, log: Path) -> list[s
         finally:
             watchdog.cancel()
     if proc.returncode != 0 or not tmp.is_file():
-        tail = "\n    ".join(log.read_text(errors="replace").splitlines()[-15:])
+        lines = log.read_text(errors="replace").splitlines()
+        tail = "\n    ".join(lines[-15:])
+        causes = "".join(f"\n    {line}" for line in worker_errors(lines))
         tmp.unlink(missing_ok=True)
-        raise HarnessError(f"{job.label} failed (exit {proc.returncode}); last lines of {log}:\n    {tail}")
+        raise HarnessError(
+            f"{job.label} failed (exit {proc.returncode}); the benchmark's own errors:{causes or ' none found'}\n"
+            f"  last lines of {log}:\n    {tail}")
     os.replace(tmp, out)
     return summaries
 

@@ -64,3 +64,15 @@ def test_a_failing_step_leaves_no_output_and_says_why(tmp_path, monkeypatch):
     with pytest.raises(HarnessError, match="no load generator"):
         matrix.run_step(sys.executable, Job("boom", "main"), plan, out, tmp_path / "log")
     assert not out.exists() and not out.with_suffix(".tmp").exists()
+
+
+def test_worker_errors_pick_the_benchmark_exception_not_pyperfs_wrapper():
+    log = [
+        "Traceback (most recent call last):",
+        '  File "run_benchmark.py", line 570, in latency',
+        "RuntimeError: io_latency: no datagram within 30 s",
+        "Traceback (most recent call last):",
+        '  File ".../pyperf/_manager.py", line 118, in spawn_worker',
+        "RuntimeError: /x/bin/python failed with exit code 1",
+    ]
+    assert matrix.worker_errors(log) == ["RuntimeError: io_latency: no datagram within 30 s"]

@@ -47,13 +47,16 @@ io_latency_cpu0, io_latency_cpu1, io_latency_cpu2
     (QueryPerformanceCounter) and macOS, so the two processes' readings can be
     subtracted; the script checks the clock implementation of both processes
     and refuses to run these benchmarks on an unknown one.  The receiver asks
-    for each datagram (a request datagram) and then enters recv(); only a
-    datagram SENT AFTER the receiver took its clock reading just before
-    recv() is counted.  One that arrived earlier (with a GIL and 2 CPU
-    threads, getting the GIL back after sending the request often takes
-    longer than the sender's delay: about 3.5 requests per counted latency
-    on the baseline build) is discarded and a new one requested, so every
-    value is the wake-up latency of a thread that was blocked in recv().
+    for each datagram (a request datagram) and then enters recv().  The
+    latency runs from the later of two instants, the datagram's send time and
+    the receiver's clock reading just before recv(), to the return of recv()
+    into Python.  Either the thread was blocked in recv() when the datagram
+    came (the wake-up latency), or the datagram was already waiting (with a
+    GIL and CPU threads, getting the GIL back after sending the request often
+    takes longer than the sender's delay) and recv() still dropped the GIL
+    around the system call and had to win it back: both are the cost of
+    coming back from a blocking call.  (An earlier version discarded the
+    second kind and asked again, which on some machines never succeeded.)
 gil_switch
     Two CPU-bound threads with sys.setswitchinterval(SWITCH_INTERVAL)
     (restored afterwards).  A shared "last runner" slot holds the id of the
@@ -150,7 +153,6 @@ PROCESSES = 10                  # default number of pyperf worker processes
 
 WAIT_TIMEOUT = 30.0             # bound of every blocking wait, seconds
 JOIN_TIMEOUT = WAIT_TIMEOUT + 10.0
-LATENCY_MAX_RETRIES = 100       # datagrams that arrived before recv() was entered
 
 SENDER_MAX_DATAGRAMS = 200_000
 SENDER_IDLE_TIMEOUT = 60.0
@@ -539,38 +541,29 @@ class _Sender:
         self.sock.close()
 
     def latency(self):
-        """One latency in seconds, measured while this thread is in recv()."""
+        """One latency in seconds: from max(send time, recv() entry) to recv() return."""
         sock = self.sock
         perf_ns = time.perf_counter_ns
-        for _ in range(LATENCY_MAX_RETRIES):
-            self.req += 1
-            req = b"%d" % self.req
-            sock.send(req + b" 1")
-            while True:
-                t_enter = perf_ns()
-                try:
-                    data = sock.recv(256)
-                except socket.timeout:
-                    raise RuntimeError("io_latency: no datagram within %.0f s"
-                                       % WAIT_TIMEOUT) from None
-                t_recv = perf_ns()
-                got_req, sent_ns = data.split()
-                if got_req == req:
-                    break
-                # a late answer to an earlier request: ignore it
-            sent_ns = int(sent_ns)
-            if sent_ns < t_enter:
-                # Sent before this thread entered recv() (it was still busy,
-                # e.g. getting the GIL back after send()): not a measurement
-                # of a blocked receiver; ask again.
-                continue
-            latency = (t_recv - sent_ns) / 1e9
-            if latency < 0:
-                raise RuntimeError("io_latency: negative latency %r s: the "
-                                   "clocks are not the same" % latency)
-            return max(latency, 1e-9)
-        raise RuntimeError("io_latency: %d datagrams in a row arrived before "
-                           "the receiver was in recv()" % LATENCY_MAX_RETRIES)
+        self.req += 1
+        req = b"%d" % self.req
+        sock.send(req + b" 1")
+        while True:
+            t_enter = perf_ns()
+            try:
+                data = sock.recv(256)
+            except socket.timeout:
+                raise RuntimeError("io_latency: no datagram within %.0f s"
+                                   % WAIT_TIMEOUT) from None
+            t_recv = perf_ns()
+            got_req, sent_ns = data.split()
+            if got_req == req:
+                break
+            # a late answer to an earlier request: ignore it
+        latency = (t_recv - max(int(sent_ns), t_enter)) / 1e9
+        if latency < 0:
+            raise RuntimeError("io_latency: negative latency %r s: the "
+                               "clocks are not the same" % latency)
+        return max(latency, 1e-9)
 
 
 def _latency_func(ncpu):
@@ -759,6 +752,7 @@ def main():
     runner.metadata["giltest_latency_delay"] = "%g-%g s" % (
         LATENCY_DELAY_MIN, LATENCY_DELAY_MAX)
     runner.metadata["giltest_latency_values_factor"] = LATENCY_VALUES_FACTOR
+    runner.metadata["giltest_latency_origin"] = "max(send, recv entry)"
     is_gil_enabled = getattr(sys, "_is_gil_enabled", None)
     runner.metadata["giltest_gil"] = (
         "enabled" if is_gil_enabled is None or is_gil_enabled() else "disabled")
