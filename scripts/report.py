@@ -156,6 +156,17 @@ def giltest_headlines(df: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
         )
     for name in ("lock_with_pass", "condition_notify_nowaiter", "queue_put_get"):
         add(f"{name}: ns per iteration", lambda v, n=name: f"{1e9 * need(n, v).mean():,.0f}")
+    # Same-build ratios: what a Condition costs next to the bare Lock it wraps.
+    add(
+        "condition_notify_nowaiter / lock_with_pass: cost, same build",
+        lambda v: "{:.2f}× ({:.2f}–{:.2f})".format(
+            *ratio_ci(need("condition_notify_nowaiter", v), need("lock_with_pass", v), f"cn/{v}")
+        ),
+    )
+    add(
+        "handoff_condition / handoff_lock: rate, same build",
+        lambda v: "{:.2f}× ({:.2f}–{:.2f})".format(*ratio_ci(need("handoff_lock", v), need("handoff_condition", v), f"hc/{v}")),
+    )
     return pd.DataFrame({label: cells for label, cells in rows}).T if rows else pd.DataFrame()
 
 

@@ -143,3 +143,18 @@ def test_pareto_front_and_labels():
     assert pareto_front({"baseline": (1.0, 1.0), "x": (0.9, 0.7)}) == ["x", "baseline"]
     assert short_label("tight_dict+dict-growth9_8-entries_min2") == "tight_dict growth 9/8, entries_min 2"
     assert short_label("baseline") == "baseline"
+
+
+def test_giltest_headlines_give_same_build_condition_ratios():
+    import pandas as pd
+
+    rows = []
+    for variant, (lock, cond, h_lock, h_cond) in {"baseline": (100e-9, 330e-9, 10e-6, 12e-6), "fast": (100e-9, 120e-9, 10e-6, 10e-6)}.items():
+        for name, center in (("lock_with_pass", lock), ("condition_notify_nowaiter", cond), ("handoff_lock", h_lock), ("handoff_condition", h_cond)):
+            rows += [(variant, "giltest", name, "second", v) for v in jitter(center)]
+    df = pd.DataFrame(rows, columns=["variant", "source", "benchmark", "unit", "value"])
+    table = report.giltest_headlines(df, ["baseline", "fast"])
+    cost = table.loc["condition_notify_nowaiter / lock_with_pass: cost, same build"]
+    assert cost["baseline"].startswith("3.30×") and cost["fast"].startswith("1.20×")
+    handoff = table.loc["handoff_condition / handoff_lock: rate, same build"]
+    assert handoff["baseline"].startswith("0.83×") and handoff["fast"].startswith("1.00×")
