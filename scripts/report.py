@@ -130,6 +130,10 @@ def giltest_headlines(df: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
             raise ValueError(name)
         return vals
 
+    def fmt_ratio(numerator: str, denominator: str, v: str, seed: str, unit: str = "") -> str:
+        r, lo, hi = ratio_ci(need(numerator, v), need(denominator, v), seed)
+        return f"{r:.2f}{unit} ({lo:.2f}–{hi:.2f})"
+
     def fmt_rate(name: str, v: str) -> str:
         r, lo, hi = rate(need(name, v), f"{name}/{v}")
         return f"{r:,.0f} ({lo:,.0f}–{hi:,.0f})"
@@ -145,7 +149,7 @@ def giltest_headlines(df: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
         )
     add(
         "cpu efficiency e = time(cpu_1thread) / time(cpu_2threads)",
-        lambda v: "{:.2f} ({:.2f}–{:.2f})".format(*ratio_ci(need("cpu_1thread", v), need("cpu_2threads", v), f"e/{v}")),
+        lambda v: fmt_ratio("cpu_1thread", "cpu_2threads", v, f"e/{v}"),
     )
     add("gil_switch: switches/s", lambda v: fmt_rate("gil_switch", v))
     for threads in (0, 1, 2):
@@ -159,13 +163,11 @@ def giltest_headlines(df: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
     # Same-build ratios: what a Condition costs next to the bare Lock it wraps.
     add(
         "condition_notify_nowaiter / lock_with_pass: cost, same build",
-        lambda v: "{:.2f}× ({:.2f}–{:.2f})".format(
-            *ratio_ci(need("condition_notify_nowaiter", v), need("lock_with_pass", v), f"cn/{v}")
-        ),
+        lambda v: fmt_ratio("condition_notify_nowaiter", "lock_with_pass", v, f"cn/{v}", "×"),
     )
     add(
         "handoff_condition / handoff_lock: rate, same build",
-        lambda v: "{:.2f}× ({:.2f}–{:.2f})".format(*ratio_ci(need("handoff_lock", v), need("handoff_condition", v), f"hc/{v}")),
+        lambda v: fmt_ratio("handoff_lock", "handoff_condition", v, f"hc/{v}", "×"),
     )
     return pd.DataFrame({label: cells for label, cells in rows}).T if rows else pd.DataFrame()
 
