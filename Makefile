@@ -18,7 +18,7 @@ DICT    ?=
 JOBS_ARG = $(if $(JOBS),--jobs $(JOBS))
 DICT_ARG = $(if $(DICT),--dict "$(DICT)")
 
-.PHONY: help deps fetch build regrtest lint-patches variants bench sweep-dict report test clean
+.PHONY: help deps fetch build regrtest lint-patches variants bench sweep-dict verify-condvar report test clean
 
 help:
 	@$(HARNESS) --help
@@ -46,6 +46,9 @@ bench:
 
 sweep-dict:
 	$(HARNESS) sweep-dict --flavor $(FLAVOR) $(if $(QUICK),--quick) $(JOBS_ARG)
+
+verify-condvar:
+	$(HARNESS) verify-condvar $(if $(filter-out baseline,$(VARIANT)),--variant $(VARIANT)) $(JOBS_ARG)
 
 report:
 	$(HARNESS) report $(if $(RUN),--run "$(RUN)")

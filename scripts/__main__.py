@@ -129,21 +129,27 @@ def cmd_test(args: argparse.Namespace) -> int:
             status = exc.exit_code
         steps.append((label, status, time.monotonic() - t0))
 
-    ui.step("make test 1/5: the harness's own tests (pytest)")
+    ui.step("make test 1/6: the harness's own tests (pytest)")
     record("pytest tests/", lambda: subprocess.run([str(python), "-m", "pytest", "-q", "tests"], cwd=ROOT).returncode)
-    ui.step("make test 2/5: lint the patch series")
+    ui.step("make test 2/6: lint the patch series")
     record("lint-patches", lambda: cmd_lint_patches(args))
-    ui.step(f"make test 3/5: build and regrtest every variant ({', '.join(names)}), release flavor")
+    ui.step(f"make test 3/6: build and regrtest every variant ({', '.join(names)}), release flavor")
     for name in names:
         tests = list(table.variants[name].regrtest)
         record(f"regrtest {name}: {' '.join(tests)}", lambda n=name, t=tests: regrtest.regrtest(n, DEFAULT_FLAVOR, t, False, args.jobs))
     smoke = ["baseline", "freethreaded"] if "freethreaded" in names else names[:1]
-    ui.step("make test 4/5: the dict-sizing patch at upstream's knobs gives upstream's sizes")
+    ui.step("make test 4/6: the dict-sizing patch at upstream's knobs gives upstream's sizes")
     from . import dict_defaults
 
     if any(dict_defaults.dict_sizing.PATCH in table.variants[n].patches for n in names):
         record("dict sizes at default knobs == baseline", lambda: dict_defaults.check(args.jobs))
-    ui.step(f"make test 5/5: smoke run of the benchmark matrix, QUICK, on {' and '.join(smoke)} (into build/smoke-results)")
+    ui.step("make test 5/6: model check and stress test of the semaphore condition variable")
+    from . import condvar_verify
+
+    if condvar_verify.VARIANT in names:
+        record("verify-condvar: spin model + stress (plain, fallback, TSan, helgrind)",
+               lambda: condvar_verify.verify(condvar_verify.VARIANT, args.jobs))
+    ui.step(f"make test 6/6: smoke run of the benchmark matrix, QUICK, on {' and '.join(smoke)} (into build/smoke-results)")
     smoke_args = ["--variants", " ".join(smoke), "--quick", "--results", str(ROOT / "build" / "smoke-results")]
     record(f"bench --quick {' '.join(smoke)}", lambda: _in_venv("matrix", smoke_args))
     print("\nmake test summary:")
@@ -175,6 +181,15 @@ def cmd_bench(args: argparse.Namespace) -> int:
     argv += (["--quick"] if args.quick else []) + (["--jobs", str(args.jobs)] if args.jobs else [])
     argv += ["--results", args.results] if args.results else []
     return _in_venv("matrix", argv)
+
+
+def cmd_verify_condvar(args: argparse.Namespace) -> int:
+    """Model-check and stress-test the semaphore condition variable (patch 0003)."""
+    from . import condvar_verify
+
+    _, table = _table()
+    table.variant(args.variant)  # an unknown name lists the valid ones
+    return condvar_verify.verify(args.variant, args.jobs, helgrind=not args.no_helgrind)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -232,6 +247,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--flavor", default=DEFAULT_FLAVOR)
     p.add_argument("--quick", action="store_true", help="one round, fewer processes")
     p.add_argument("--results", default="", help="results root (default: results/)")
+    p.add_argument("--jobs", type=int, default=None)
+    p = add("verify-condvar", cmd_verify_condvar,
+            "spin model check and C stress test (plain, fallback, ThreadSanitizer, helgrind) of the semaphore condvar")
+    p.add_argument("--variant", default="sem_condvar", help="a variant carrying patch 0003 with the emulation on (default: sem_condvar)")
+    p.add_argument("--no-helgrind", action="store_true", help="skip the helgrind run (about 3 minutes)")
     p.add_argument("--jobs", type=int, default=None)
     p = add("report", cmd_report, "regenerate report.md and charts of a run")
     p.add_argument("--run", default="", help="run id or folder (default: the newest finished run)")

@@ -27,6 +27,8 @@ APT_PACKAGES = (
     "libbz2-dev", "libffi-dev", "libgdbm-dev", "libgdbm-compat-dev", "liblzma-dev",
     "libncurses-dev", "libreadline-dev", "libsqlite3-dev", "libssl-dev", "tk-dev",
     "uuid-dev", "zlib1g-dev", "apache2-utils", "wrk",
+    # the semaphore condvar's model check and stress test (make verify-condvar)
+    "spin", "valgrind",
 )  # fmt: skip
 
 # Tools a build cannot do without, and the Debian package that provides each.
