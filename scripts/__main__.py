@@ -100,10 +100,10 @@ def variants_markdown(table) -> str:
         signature = [f"`{s}`" for s in v.signature]
         if any(p.startswith("0001-dict-sizing") for p in v.patches):
             signature.append("`_testinternalcapi.get_dict_sizing()` reports the defines")
-        rows.append(
-            f"| `{name}` | {v.description} | {', '.join(v.patches) or '(none)'} | "
-            f"{build} | {'; '.join(signature)} |"
-        )
+        patches = ", ".join(v.patches) or "(none)"
+        if v.left_out:
+            patches += "; left out: " + ", ".join(f"{p} ({why})" for p, why in v.left_out)
+        rows.append(f"| `{name}` | {v.description} | {patches} | {build} | {'; '.join(signature)} |")
     rows += ["", "| flavor | what it is | configure |", "|---|---|---|"]
     for name, f in table.flavors.items():
         rows.append(f"| `{name}` | {f.description} | {' '.join(f.configure_args) or '(default)'} |")

@@ -70,6 +70,9 @@ class Variant:
     windows_defines: tuple[str, ...]
     signature: tuple[str, ...]
     regrtest: tuple[str, ...]
+    # patches of the series deliberately not carried, each with the reason (used by
+    # `plus`, "every patch that pays": a patch measured not to pay is left out, saying why)
+    left_out: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -185,7 +188,11 @@ def load_table(path: Path | None = None, series: list[str] | None = None) -> Tab
             where,
             row,
             {"description", "patches", "configure_args", "windows_args", "defines", "windows_defines", "signature", "regrtest"},
+            {"left_out"},
         )
+        left_out = row.get("left_out", {})
+        if not isinstance(left_out, dict) or not all(isinstance(r, str) and r.strip() for r in left_out.values()):
+            raise UsageError(f"{where}: left_out must map patch names to the reason each is left out")
         variant = Variant(
             name=name,
             description=_str(where, "description", row["description"]),
@@ -196,7 +203,11 @@ def load_table(path: Path | None = None, series: list[str] | None = None) -> Tab
             windows_defines=_str_list(where, "windows_defines", row["windows_defines"]),
             signature=_str_list(where, "signature", row["signature"]),
             regrtest=_str_list(where, "regrtest", row["regrtest"]),
+            left_out=tuple(sorted(left_out.items())),
         )
+        both = sorted(set(variant.patches) & set(left_out))
+        if both:
+            raise UsageError(f"{where}: {both} both carried and left out")
         if not variant.signature:
             raise UsageError(f"{where}: signature must hold at least one check")
         for define in variant.defines + variant.windows_defines:
@@ -205,7 +216,7 @@ def load_table(path: Path | None = None, series: list[str] | None = None) -> Tab
         if len(set(variant.patches)) != len(variant.patches):
             raise UsageError(f"{where}: a patch is listed twice")
         if series is not None:
-            missing = [p for p in variant.patches if p not in series]
+            missing = [p for p in (*variant.patches, *left_out) if p not in series]
             if missing:
                 raise UsageError(
                     f"{where}: patch(es) {missing} are not in patches/<series>/series "

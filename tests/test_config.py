@@ -43,7 +43,10 @@ def test_real_tables_load():
 
     table = load_table(series=[p.name for p in read_series(pin)])
     assert {"baseline", "freethreaded", "tight_dict", "plus"} <= set(table.variants)
-    assert all(set(v.patches) <= set(table.variants["plus"].patches) for v in table.variants.values())
+    plus = table.variants["plus"]
+    # plus carries every patch of the series, or names it in left_out with the reason
+    assert {p.name for p in read_series(pin)} == set(plus.patches) | {p for p, _ in plus.left_out}
+    assert all(set(v.patches) <= set(plus.patches) | {p for p, _ in plus.left_out} for v in table.variants.values())
     assert {"release", "pgo", "debug"} <= set(table.flavors)
     assert "--disable-gil" in table.variants["freethreaded"].configure_args
     assert table.variants["baseline"].patches == ()
@@ -74,11 +77,21 @@ def test_unknown_variant_lists_valid_names(tmp_path):
         (lambda t: t.replace("defines = []", 'defines = ["1BAD"]'), "not NAME or NAME=VALUE"),
         (lambda t: t.replace("flavors.release", "flavors.quick"), "default flavor"),
         (lambda t: t + "[oops", "not valid TOML"),
+        (lambda t: t.replace('regrtest = ["test_dict"]', 'regrtest = ["test_dict"]\nleft_out = { "0009-x.patch" = "slow" }'), "not in patches"),
+        (lambda t: t.replace('regrtest = ["test_dict"]', 'regrtest = ["test_dict"]\nleft_out = { "0009-x.patch" = "" }'), "reason each is left out"),
     ],
 )
 def test_bad_rows_are_refused(tmp_path, mutation, message):
     with pytest.raises(UsageError, match=message):
         load_table(write(tmp_path, mutation(GOOD_ROW)), series=[])
+
+
+def test_left_out_patch_cannot_also_be_carried(tmp_path):
+    text = GOOD_ROW.replace("patches = []", 'patches = ["0001-a.patch"]').replace(
+        'regrtest = ["test_dict"]', 'regrtest = ["test_dict"]\nleft_out = { "0001-a.patch" = "slower" }'
+    )
+    with pytest.raises(UsageError, match="both carried and left out"):
+        load_table(write(tmp_path, text), series=["0001-a.patch"])
 
 
 def test_patch_order_must_follow_series(tmp_path):
