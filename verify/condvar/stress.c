@@ -307,11 +307,20 @@ static struct {
 } w;
 
 static void
-waiters_init(void)
+waiters_init(long long timeout_us)
 {
     memset(&w, 0, sizeof(w));
     PyMUTEX_INIT(&w.mut);
     PyCOND_INIT(&w.cv);
+    w.timeout_us = timeout_us;
+}
+
+/* after every waiter has returned: none may be left queued */
+static void
+waiters_fini(const char *scenario)
+{
+    check(PyCOND_FINI(&w.cv) == 0, scenario, "a waiter is still queued");
+    PyMUTEX_FINI(&w.mut);
 }
 
 /* wait once (no predicate loop: the raw return value is the subject) */
@@ -357,8 +366,7 @@ scenario_no_steal(void)
 {
     int n = 200 * rounds;
     for (int i = 0; i < n; i++) {
-        waiters_init();
-        w.timeout_us = -1;
+        waiters_init(-1);
         pthread_t early;
         start(&early, waiter_once, "no-steal");
         await_registered(1);                /* early is queued */
@@ -375,8 +383,7 @@ scenario_no_steal(void)
         pthread_join(early, NULL);
         check(r == 1, "no-steal", "a later waiter took an earlier signal");
         check(w.returned == 1, "no-steal", "the earlier waiter was not woken");
-        PyCOND_FINI(&w.cv);
-        PyMUTEX_FINI(&w.mut);
+        waiters_fini("no-steal");
     }
     printf("stress: ok [no-steal] %d rounds\n", n);
 }
@@ -390,8 +397,7 @@ scenario_exact_wake(void)
 {
     int n = 50 * rounds;
     for (int i = 0; i < n; i++) {
-        waiters_init();
-        w.timeout_us = -1;
+        waiters_init(-1);
         pthread_t t[EXACT_WAITERS];
         for (int k = 0; k < EXACT_WAITERS; k++) {
             start(&t[k], waiter_once, "exact-wake");
@@ -423,8 +429,7 @@ scenario_exact_wake(void)
         }
         check(w.returned == EXACT_WAITERS, "exact-wake",
               "broadcast missed a waiter");
-        PyCOND_FINI(&w.cv);
-        PyMUTEX_FINI(&w.mut);
+        waiters_fini("exact-wake");
     }
     printf("stress: ok [exact-wake] %d rounds of %d waiters\n",
            n, EXACT_WAITERS);
@@ -438,9 +443,8 @@ scenario_race(void)
     int n = 3000 * rounds, picked = 0, timed_out = 0;
     unsigned seed = 12345;
     for (int i = 0; i < n; i++) {
-        waiters_init();
-        w.timeout_us = (i % 4 == 0) ? 500 + rand_r(&seed) % 500
-                                    : rand_r(&seed) % 60;
+        waiters_init((i % 4 == 0) ? 500 + rand_r(&seed) % 500
+                                  : rand_r(&seed) % 60);
         pthread_t t;
         start(&t, waiter_once, "race");
         int sent = 0;
@@ -471,8 +475,7 @@ scenario_race(void)
             timed_out += (w.result == 1);
             check(w.result == 1, "race", "woke without a signal");
         }
-        PyCOND_FINI(&w.cv);
-        PyMUTEX_FINI(&w.mut);
+        waiters_fini("race");
     }
     printf("stress: ok [race] %d rounds: %d signalled, %d timed out\n",
            n, picked, timed_out);
@@ -484,7 +487,7 @@ static void
 scenario_timeout(void)
 {
     static const long long timeouts_us[] = {0, 1, 500, 20000, 100000};
-    waiters_init();
+    waiters_init(-1);
     for (size_t i = 0; i < sizeof(timeouts_us) / sizeof(timeouts_us[0]); i++) {
         long long us = timeouts_us[i];
         PyMUTEX_LOCK(&w.mut);
@@ -496,8 +499,7 @@ scenario_timeout(void)
         check(elapsed >= us * 1e-6, "timeout", "returned before the timeout");
         check(elapsed < us * 1e-6 + 2.0, "timeout", "returned far too late");
     }
-    PyCOND_FINI(&w.cv);
-    PyMUTEX_FINI(&w.mut);
+    waiters_fini("timeout");
     printf("stress: ok [timeout] 0 us to 100 ms\n");
 }
 
@@ -506,8 +508,7 @@ scenario_timeout(void)
 static void
 scenario_fork(void)
 {
-    waiters_init();
-    w.timeout_us = -1;
+    waiters_init(-1);
     pthread_t t[3];
     for (int k = 0; k < 3; k++) {
         start(&t[k], waiter_once, "fork");
@@ -540,8 +541,7 @@ scenario_fork(void)
     check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "fork",
           "the condition did not work in the child");
     check(w.returned == 3, "fork", "the parent's waiters were not woken");
-    PyCOND_FINI(&w.cv);
-    PyMUTEX_FINI(&w.mut);
+    waiters_fini("fork");
     printf("stress: ok [fork] with 3 waiters queued\n");
 }
 
