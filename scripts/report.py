@@ -110,6 +110,15 @@ def comparison_table(df: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def percent_ci(numerator: np.ndarray, denominator: np.ndarray, seed: str) -> str:
+    """mean(numerator)/mean(denominator) as a percentage with its 95% bootstrap interval.
+
+    With times as inputs (alone, beside), this is the share of a rate that is kept."""
+    r, lo, hi = ratio_ci(numerator, denominator, seed)
+    digits = 0 if r >= 0.1 else 1
+    return f"{100 * r:.{digits}f}% ({100 * lo:.{digits}f}–{100 * hi:.{digits}f})"
+
+
 def giltest_headlines(df: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
     """The giltest figures people ask about, one row per metric, one column per variant."""
     rows: list[tuple[str, dict[str, str]]] = []
@@ -134,6 +143,9 @@ def giltest_headlines(df: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
         r, lo, hi = ratio_ci(need(numerator, v), need(denominator, v), seed)
         return f"{r:.2f}{unit} ({lo:.2f}–{hi:.2f})"
 
+    def fmt_percent(numerator: str, denominator: str, v: str, seed: str) -> str:
+        return percent_ci(need(numerator, v), need(denominator, v), seed)
+
     def fmt_rate(name: str, v: str) -> str:
         r, lo, hi = rate(need(name, v), f"{name}/{v}")
         return f"{r:,.0f} ({lo:,.0f}–{hi:,.0f})"
@@ -142,10 +154,12 @@ def giltest_headlines(df: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
         add(f"handoff_{prim}: hand-offs/s", lambda v, p=prim: fmt_rate(f"handoff_{p}", v))
         add(f"handoff_{prim}_cpu: hand-offs/s, CPU thread beside", lambda v, p=prim: fmt_rate(f"handoff_{p}_cpu", v))
         add(
+            f"handoff_{prim}_cpu: rate kept beside a CPU thread, % of handoff_{prim}",
+            lambda v, p=prim: fmt_percent(f"handoff_{p}", f"handoff_{p}_cpu", v, f"kept/{p}/{v}"),
+        )
+        add(
             f"handoff_{prim}_cpu: CPU thread's rate, % of cpu_1thread",
-            lambda v, p=prim: "{:.0f}% ({:.0f}–{:.0f})".format(
-                *(100 * x for x in ratio_ci(need("cpu_1thread", v), need(f"handoff_{p}_cpu.cpu_thread", v), f"{p}/{v}"))
-            ),
+            lambda v, p=prim: fmt_percent("cpu_1thread", f"handoff_{p}_cpu.cpu_thread", v, f"{p}/{v}"),
         )
     add(
         "cpu efficiency e = time(cpu_1thread) / time(cpu_2threads)",
@@ -190,6 +204,16 @@ def server_headlines(df: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
                 cells[v] = f"{r:,.0f} req/s ({lo:,.0f}–{hi:,.0f}){latency}"
             if any(c != "–" for c in cells.values()):
                 rows[name] = cells
+        # What a CPU-bound thread beside the server costs it, on the same build.
+        kept = {}
+        for v in variants:
+            alone, beside = values_of(df, scenario, v), values_of(df, scenario + "_cpu", v)
+            if len(alone) and len(beside):
+                kept[v] = percent_ci(alone, beside, f"kept/{scenario}/{v}")
+            else:
+                kept[v] = "–"
+        if any(c != "–" for c in kept.values()):
+            rows[f"{scenario}_cpu: req/s kept beside a CPU thread, % of {scenario}"] = kept
     return pd.DataFrame(rows).T if rows else pd.DataFrame()
 
 

@@ -736,6 +736,17 @@ def _register(runner, name, func, inner_loops, forced_loops, values_factor,
         args.loops, args.values = saved
 
 
+def _gil_io_priority():
+    """The IO-priority GIL's state (patch 0004), stored as metadata so a run
+    says whether the hand-off policy was on: "on, cpu_share N", "off", or
+    "absent" (an interpreter without the patch, or free-threaded)."""
+    get = getattr(sys, "_get_gil_io_priority", None)
+    if get is None:
+        return "absent"
+    state = get()
+    return "on, cpu_share %d" % state["cpu_share"] if state["enabled"] else "off"
+
+
 def main():
     runner = pyperf.Runner(processes=PROCESSES, values=3, warmups=1,
                            add_cmdline_args=_add_cmdline_args)
@@ -754,6 +765,7 @@ def main():
     runner.metadata["giltest_latency_values_factor"] = LATENCY_VALUES_FACTOR
     runner.metadata["giltest_latency_origin"] = "max(send, recv entry)"
     is_gil_enabled = getattr(sys, "_is_gil_enabled", None)
+    runner.metadata["gil_io_priority"] = _gil_io_priority()
     runner.metadata["giltest_gil"] = (
         "enabled" if is_gil_enabled is None or is_gil_enabled() else "disabled")
 

@@ -794,6 +794,17 @@ def positive_int(text: str) -> int:
     return value
 
 
+def _gil_io_priority() -> str:
+    """The IO-priority GIL's state (patch 0004), stored as metadata so a run
+    says whether the hand-off policy was on: "on, cpu_share N", "off", or
+    "absent" (an interpreter without the patch, or free-threaded)."""
+    get = getattr(sys, "_get_gil_io_priority", None)
+    if get is None:
+        return "absent"
+    state = get()
+    return "on, cpu_share %d" % state["cpu_share"] if state["enabled"] else "off"
+
+
 def main() -> None:
     runner = pyperf.Runner(processes=4, values=3, warmups=1, loops=1, add_cmdline_args=add_cmdline_args)
     parser = runner.argparser
@@ -817,6 +828,7 @@ def main() -> None:
 
     args.loadgen = resolve_loadgen(args.loadgen)
     runner.metadata["loadgen"] = loadgen_version(args.loadgen)
+    runner.metadata["gil_io_priority"] = _gil_io_priority()
     runner.metadata["testserver_workers"] = args.workers
     runner.metadata["testserver_switch_interval"] = sys.getswitchinterval()
     runner.metadata["testserver_seconds_per_loop"] = SECONDS_PER_LOOP
