@@ -86,6 +86,7 @@ def test_tiny_run_writes_positive_values(tmp_path: Path):
     metadata = suite.get_benchmark("cpu_2threads").get_metadata()
     assert metadata["giltest_chunk"] > 0
     assert metadata["giltest_handoffs_per_value"] > 0
+    assert metadata["giltest_cpu_window"] > 0
     # forced one-latency-per-value: loops 1, values multiplied
     latency = suite.get_benchmark("io_latency_cpu1")
     assert latency.get_metadata()["loops"] == 1
@@ -95,3 +96,23 @@ def test_tiny_run_writes_positive_values(tmp_path: Path):
     handoffs = metadata["giltest_handoffs_per_value"]
     assert suite.get_benchmark("handoff_lock_cpu").get_metadata()["loops"] == handoffs // 2
     assert suite.get_benchmark("handoff_queue").get_metadata()["loops"] == 2
+
+
+def load_giltest_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("giltest_run_benchmark", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_pair_beside_cpu_runs_batches_until_the_window_is_covered():
+    """A value of handoff_*_cpu must span many switch intervals, not one batch of 100 hand-offs."""
+    giltest = load_giltest_module()
+    elapsed, trips, chunks = giltest._run_pair("lock", 3, 0, 0.05)
+    assert elapsed >= 0.05
+    assert trips % 3 == 0 and trips > 3   # 3 round trips alone take far less than 50 ms
+    assert chunks == 0                    # no CPU thread
+    assert giltest._run_pair("lock", 3, 0)[1] == 3   # no window: exactly one batch
+    assert giltest.CPU_WINDOW >= 40 * 0.005          # at least 40 default switch intervals

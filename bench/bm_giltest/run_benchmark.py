@@ -23,8 +23,12 @@ handoff_lock, handoff_condition, handoff_queue
     one hand-off, so a round trip is two.
 handoff_*_cpu
     The same with one extra CPU-bound Python thread running beside the pair for
-    the whole measurement, HANDOFFS_PER_VALUE hand-offs per value (fixed, not
-    calibrated).  With a GIL the behaviour is bimodal: either the woken side
+    the whole measurement.  A value covers batches of HANDOFFS_PER_VALUE
+    hand-offs (fixed, not calibrated) until at least CPU_WINDOW seconds of
+    ping-pong: a GIL that gives CPU threads a turn every few switch intervals
+    must be seen over many turns, or a fast pair's 100 hand-offs (about 2 ms)
+    would fall between two turns and hide the CPU thread's share.  With an
+    unpatched GIL the behaviour is bimodal: either the woken side
     must wait for the CPU thread to drop the GIL, up to the switch interval
     per hand-off (the "convoy effect": about 200 hand-offs/s, ~100x slower
     than handoff_lock), or the pair keeps passing the GIL between themselves
@@ -33,10 +37,10 @@ handoff_*_cpu
     varies from run to run.
 handoff_*_cpu.cpu_thread
     The same scenario, but the value is the CPU thread's time per chunk
-    measured while the pair ping-pongs for a fixed HANDOFFS_PER_VALUE
-    hand-offs, so starvation of the CPU thread is visible (compare with
+    measured while the pair ping-pongs (the same batches and CPU_WINDOW),
+    so starvation of the CPU thread is visible (compare with
     cpu_1thread).  The chunks counted are those completed between the two
-    clock readings of the pair (granularity one chunk).
+    clock readings of each batch (granularity one chunk).
 io_latency_cpu0, io_latency_cpu1, io_latency_cpu2
     A Python thread blocked in socket recv() on a loopback UDP socket; another
     process (same sys.executable, started with subprocess) sends it datagrams
@@ -143,7 +147,8 @@ import pyperf
 # --- constants that shape the measurement (also stored as metadata) --------
 
 CHUNK = 1000                    # increments per CPU chunk
-HANDOFFS_PER_VALUE = 100        # hand-offs per value of handoff_*_cpu[.cpu_thread]
+HANDOFFS_PER_VALUE = 100        # hand-offs per batch of handoff_*_cpu[.cpu_thread]
+CPU_WINDOW = 0.2                # minimum seconds of ping-pong per value of those
 SWITCH_INTERVAL = 0.0005        # sys.setswitchinterval() for gil_switch
 SWITCH_CHECK_EVERY = 10         # loop iterations between two "last runner" checks
 LATENCY_DELAY_MIN = 0.001       # sender delay before each datagram, seconds
@@ -399,39 +404,55 @@ def _pair_queue(rounds):
 PAIRS = {"lock": _pair_lock, "condition": _pair_condition, "queue": _pair_queue}
 
 
-def _run_pair(kind, rounds, ncpu):
-    """Ping-pong `rounds` round trips beside `ncpu` CPU threads.
+def _run_pair(kind, rounds, ncpu, window=0.0):
+    """Ping-pong beside `ncpu` CPU threads: batches of `rounds` round trips
+    until at least `window` seconds of ping-pong (one batch if 0).
 
-    Returns (elapsed seconds, CPU chunks completed meanwhile).
+    Returns (elapsed seconds, round trips, CPU chunks completed meanwhile),
+    counting only the time inside the batches, not the starting of the pong
+    thread between them.
     """
     what = "handoff_%s%s" % (kind, "_cpu" if ncpu else "")
-    ping, pong = PAIRS[kind](rounds)
-    ready = threading.Event()
-    th = _Thread(pong, (ready,), name="pong")
+    elapsed = 0.0
+    trips = 0
+    chunks = 0
     with _CpuThreads(ncpu, what) as cpu:
-        th.start()
-        try:
-            _wait(ready, what + ": pong start")
-            c0 = cpu.chunks()
-            t0 = time.perf_counter()
-            ping()
-            t1 = time.perf_counter()
-            c1 = cpu.chunks()
-        finally:
-            _join([th], what)
-    return t1 - t0, c1 - c0
+        while trips == 0 or elapsed < window:
+            ping, pong = PAIRS[kind](rounds)
+            ready = threading.Event()
+            th = _Thread(pong, (ready,), name="pong")
+            th.start()
+            try:
+                _wait(ready, what + ": pong start")
+                c0 = cpu.chunks()
+                t0 = time.perf_counter()
+                ping()
+                t1 = time.perf_counter()
+                c1 = cpu.chunks()
+            finally:
+                _join([th], what)
+            elapsed += t1 - t0
+            trips += rounds
+            chunks += c1 - c0
+    return elapsed, trips, chunks
 
 
 def _handoff_func(kind, ncpu):
     def func(loops):
         # loops round trips = 2 * loops hand-offs (inner_loops=2)
-        return _run_pair(kind, loops, ncpu)[0]
+        if ncpu == 0:
+            return _run_pair(kind, loops, 0)[0]
+        # loops is forced to HANDOFFS_PER_VALUE // 2: time per `loops` round
+        # trips, averaged over the whole window
+        elapsed, trips, _ = _run_pair(kind, loops, ncpu, CPU_WINDOW)
+        return elapsed * loops / trips
     return func
 
 
 def _handoff_cpu_thread_func(kind):
     def func(loops):
-        elapsed, chunks = _run_pair(kind, HANDOFFS_PER_VALUE // 2, 1)
+        elapsed, _, chunks = _run_pair(kind, HANDOFFS_PER_VALUE // 2, 1,
+                                       CPU_WINDOW)
         if chunks <= 0:
             # The CPU thread did not finish a single chunk while the pair ran:
             # count it as one chunk over the whole time (an underestimate of
@@ -758,6 +779,7 @@ def main():
     runner.metadata["description"] = "GIL / free-threading behaviour of threads"
     runner.metadata["giltest_chunk"] = CHUNK
     runner.metadata["giltest_handoffs_per_value"] = HANDOFFS_PER_VALUE
+    runner.metadata["giltest_cpu_window"] = CPU_WINDOW
     runner.metadata["giltest_switch_interval"] = SWITCH_INTERVAL
     runner.metadata["giltest_switch_check_every"] = SWITCH_CHECK_EVERY
     runner.metadata["giltest_latency_delay"] = "%g-%g s" % (
