@@ -14,11 +14,12 @@ BENCH   ?=
 QUICK   ?=
 RUN     ?=
 DICT    ?=
+RESULTS ?=
 
 JOBS_ARG = $(if $(JOBS),--jobs $(JOBS))
 DICT_ARG = $(if $(DICT),--dict "$(DICT)")
 
-.PHONY: help deps fetch build regrtest lint-patches variants bench sweep-dict verify-condvar report test clean
+.PHONY: help deps fetch build regrtest lint-patches variants bench sweep-dict verify-condvar report cross-report test clean
 
 help:
 	@$(HARNESS) --help
@@ -53,9 +54,11 @@ verify-condvar:
 report:
 	$(HARNESS) report $(if $(RUN),--run "$(RUN)")
 
+cross-report:
+	$(HARNESS) cross-report $(if $(RESULTS),--results "$(RESULTS)")
+
 test:
 	$(HARNESS) test $(if $(VARIANTS),--variants "$(VARIANTS)") $(JOBS_ARG)
 
-# Removes builds and extracted sources; keeps downloads/ (the verified tarball) and results/.
 clean:
-	rm -rf build src
+	$(HARNESS) clean

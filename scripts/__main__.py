@@ -8,6 +8,7 @@ message saying what to do.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -41,17 +42,53 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    """Build one variant in one flavor."""
+    """Build one variant in one flavor (or, with --dry-run, print how it would be built)."""
     spec = builder.resolve(args.variant, args.flavor, dict_text=args.dict)
+    if args.dry_run:
+        print(dry_run_text(spec, args.platform, args.jobs))
+        return 0
     builder.build(spec, args.jobs)
     return 0
 
 
+def dry_run_text(spec: builder.BuildSpec, platform_name: str, jobs: int | None) -> str:
+    """The commands a build would run on ``platform_name`` ("windows" or "posix"), nothing run."""
+    if platform_name == "windows":
+        plan = spec.windows
+        return (f"# {spec.name} on Windows: the patched tree copied to {plan.tree}\n{plan.describe()}\n"
+                f"# interpreter: {plan.interpreter}\n# signature: {'; '.join(spec.signature)}")
+    configure = " ".join(["configure", *spec.configure_args])
+    return (f"# {spec.name} on Linux, in {spec.directory}\n{configure}\nmake -j{jobs or os.cpu_count() or 2}\n"
+            f"# interpreter: {spec.directory / 'python'}\n# signature: {'; '.join(spec.signature)}")
+
+
 def cmd_regrtest(args: argparse.Namespace) -> int:
     """Run CPython's tests on a build, failing only on failures baseline does not have."""
-    tests = args.tests.split() if args.tests else []
-    label = builder.resolve(args.variant, args.flavor, dict_text=args.dict).label
-    return regrtest.regrtest(label, args.flavor, tests, args.refleak, args.jobs)
+    spec = builder.resolve(args.variant, args.flavor, dict_text=args.dict)
+    if args.variant_tests and args.tests:
+        raise UsageError("give either --tests or --variant-tests, not both")
+    tests = list(spec.variant.regrtest) if args.variant_tests else args.tests.split()
+    return regrtest.regrtest(spec.label, args.flavor, tests, args.refleak, args.jobs)
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    """Remove builds and extracted sources; keep downloads/ (the verified tarball) and results/."""
+    import shutil
+
+    for folder in (ROOT / "build", ROOT / "src"):
+        if folder.exists():
+            ui.step(f"removing {folder.relative_to(ROOT)}/")
+            shutil.rmtree(folder)
+    return 0
+
+
+def cmd_cross_report(args: argparse.Namespace) -> int:
+    """Merge finished runs of several platforms into one report with charts faceted by platform."""
+    from .matrix import RESULTS
+
+    root = Path(args.results) if args.results else RESULTS
+    argv = [str(root.resolve())] + (["--out", str(Path(args.out).resolve())] if args.out else [])
+    return _in_venv("cross_report", argv)
 
 
 def cmd_sweep_dict(args: argparse.Namespace) -> int:
@@ -83,6 +120,9 @@ def cmd_lint_patches(args: argparse.Namespace) -> int:
 def cmd_variants(args: argparse.Namespace) -> int:
     """Print the variants table (Markdown with --markdown, as README.md shows it)."""
     _, table = _table()
+    if args.matrix_json is not None:
+        print(f"variants={json.dumps(matrix_variants(table, args.matrix_json))}")
+        return 0
     if args.markdown:
         print(variants_markdown(table))
     else:
@@ -90,6 +130,18 @@ def cmd_variants(args: argparse.Namespace) -> int:
             print(f"{name:14} {variant.description}")
         print("flavors: " + ", ".join(f"{f.name} ({f.description})" for f in table.flavors.values()))
     return 0
+
+
+def matrix_variants(table, names_text: str) -> list[str]:
+    """The variants a CI matrix fans out over: the given names (all but baseline when empty),
+    checked, without baseline (every job benchmarks its variant beside baseline anyway)."""
+    names = names_text.split() or list(table.variants)
+    for name in names:
+        table.variant(name)  # an unknown name fails the workflow's first job, listing the valid ones
+    chosen = [n for n in dict.fromkeys(names) if n != "baseline"]
+    if not chosen:
+        raise UsageError("no variant to compare with baseline; name at least one besides baseline")
+    return chosen
 
 
 def variants_markdown(table) -> str:
@@ -209,11 +261,11 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="python -m scripts", description=__doc__.split("\n\n")[0])
+    top = argparse.ArgumentParser(prog="python -m scripts", description=__doc__.split("\n\n")[0], allow_abbrev=False)
     sub = top.add_subparsers(dest="command", required=True, metavar="command")
 
     def add(name: str, func, help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
+        p = sub.add_parser(name, help=help_text, description=help_text, allow_abbrev=False)  # a typo is an error, not a guess
         p.set_defaults(func=func)
         return p
 
@@ -227,14 +279,22 @@ def parser() -> argparse.ArgumentParser:
 
     add("deps", cmd_deps, "install build dependencies and the harness venv")
     add("fetch", cmd_fetch, "fetch, verify and extract the pinned CPython source")
-    variant_opts(add("build", cmd_build, "build one variant in one flavor"))
+    p = add("build", cmd_build, "build one variant in one flavor")
+    variant_opts(p)
+    p.add_argument("--dry-run", action="store_true", help="print the build's commands, environment and interpreter; run nothing")
+    p.add_argument("--platform", choices=("posix", "windows"), default="windows" if os.name == "nt" else "posix",
+                   help="with --dry-run: whose build to print (default: this machine's)")
     p = add("regrtest", cmd_regrtest, "run CPython's test suite on a build, compared with baseline")
     variant_opts(p)
     p.add_argument("--tests", default="", help="space-separated test modules (default: the whole suite)")
+    p.add_argument("--variant-tests", action="store_true",
+                   help="the variant's own list from variants.toml (what make test runs): the areas its patches touch")
     p.add_argument("--refleak", action="store_true", help="run with -R 3:3 (needs --flavor debug)")
     add("lint-patches", cmd_lint_patches, "check patch headers and that every patch set applies")
     p = add("variants", cmd_variants, "list the variants and flavors")
     p.add_argument("--markdown", action="store_true", help="print README's Markdown table")
+    p.add_argument("--matrix-json", metavar="'NAMES'", default=None,
+                   help="print variants=<JSON list> of these names (all when empty), checked, for a CI matrix")
     p = add("bench", cmd_bench, "run the benchmark matrix, interleaved and resumable, then the report")
     p.add_argument("--variants", default="", help="space-separated variants (default: all; baseline is always added)")
     p.add_argument("--bench", default="", help="space-separated benchmarks from bench/MANIFEST (default: all)")
@@ -254,6 +314,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=None)
     p = add("report", cmd_report, "regenerate report.md and charts of a run")
     p.add_argument("--run", default="", help="run id or folder (default: the newest finished run)")
+    p = add("cross-report", cmd_cross_report, "one report over finished runs of several platforms (charts faceted by platform)")
+    p.add_argument("--results", default="", help="a results root holding <platform>/<version>/<run-id>/ folders (default: results/)")
+    p.add_argument("--out", default="", help="where report.md and charts/ go (default: <results>/cross-platform/<version>)")
+    add("clean", cmd_clean, "remove build/ and src/ (keeps downloads/ and results/)")
     p = add("test", cmd_test, "harness tests + patch lint + build and regrtest every variant")
     p.add_argument("--variants", default="", help="limit to these variants (default: all)")
     p.add_argument("--jobs", type=int, default=None)

@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import deps, dict_sizing, patches, source, ui
+from . import deps, dict_sizing, patches, pcbuild, source, ui
 from .config import ROOT, Flavor, Pin, Table, Variant, build_name, load_pin, load_table
 from .errors import HarnessError, UsageError
 
@@ -91,12 +91,26 @@ class BuildSpec:
     @property
     def defines(self) -> list[str]:
         """The variant's defines, with the dict knobs replaced by the effective sizing's."""
+        return self._with_sizing(self.variant.defines)
+
+    @property
+    def windows_defines(self) -> list[str]:
+        """The same for the Windows build (the row's ``windows_defines``)."""
+        return self._with_sizing(self.variant.windows_defines)
+
+    def _with_sizing(self, defines: tuple[str, ...]) -> list[str]:
         sizing = self.dict_sizing
         if sizing is None:
-            return list(self.variant.defines)
+            return list(defines)
         dict_macros = {m for spec in dict_sizing.KNOBS.values() for m in spec[0]}
-        kept = [d for d in self.variant.defines if d.split("=", 1)[0] not in dict_macros]
+        kept = [d for d in defines if d.split("=", 1)[0] not in dict_macros]
         return kept + list(sizing.defines)
+
+    @property
+    def windows(self) -> pcbuild.WindowsBuild:
+        """The PCbuild invocation of this build (decided on any platform: a dry run shows it)."""
+        return pcbuild.plan(self.directory, self.pin.version, self.flavor.windows_args,
+                            self.variant.windows_args, self.windows_defines)
 
     @property
     def directory(self) -> Path:
@@ -104,7 +118,9 @@ class BuildSpec:
 
     @property
     def python(self) -> Path:
-        return self.directory / ("python.exe" if sys.platform in ("darwin", "win32") else "python")
+        if os.name == "nt":
+            return self.windows.interpreter
+        return self.directory / ("python.exe" if sys.platform == "darwin" else "python")
 
     @property
     def configure_args(self) -> list[str]:
@@ -127,6 +143,7 @@ class BuildSpec:
                 "source": self.pin.sha256,
                 "patches": [[p.name, p.sha256] for p in self.patches],
                 "configure": self.configure_args,
+                **({"pcbuild": [*self.windows.command, self.windows.cl]} if os.name == "nt" else {}),
             },
             sort_keys=True,
         )
@@ -231,6 +248,55 @@ def check_signature(python: Path, checks: list[str]) -> dict:
     return json.loads(proc.stdout)
 
 
+
+def _build_posix(spec: BuildSpec, jobs: int) -> Path:
+    """configure (once per key) and make in the build folder; return the source tree used."""
+    directory = spec.directory
+    key = spec.key()
+    deps.ensure_system_packages()
+    pristine = source.pristine_tree(spec.pin)
+    tree = patches.apply_set(pristine, list(spec.patches))
+    config_stamp = directory / ".harness-configured"
+    log = directory / "build.log"
+    if not (config_stamp.is_file() and config_stamp.read_text().strip() == key):
+        if directory.exists():
+            ui.step(f"{spec.name}: inputs changed or configure was interrupted; starting {directory.relative_to(ROOT)} afresh")
+            shutil.rmtree(directory)
+        directory.mkdir(parents=True)
+        cc = ["CC=ccache gcc"] if shutil.which("ccache") and shutil.which("gcc") else []
+        ui.step(f"{spec.name}: configuring {tree.relative_to(ROOT)} ({' '.join(spec.configure_args) or 'no extra arguments'})")
+        run_logged([str(tree / "configure"), *spec.configure_args, *cc], directory, log, "configure", env=ccache_env())
+        config_stamp.write_text(key + "\n")
+    else:
+        ui.step(f"{spec.name}: resuming an unfinished build in {directory.relative_to(ROOT)}")
+    (directory / "variant.json").unlink(missing_ok=True)
+    ui.step(f"{spec.name}: make -j{jobs} (log: {log.relative_to(ROOT)})")
+    run_logged(["make", f"-j{jobs}"], directory, log, "make", env=ccache_env())
+    return tree
+
+
+def _build_windows(spec: BuildSpec) -> Path:
+    """PCbuild\\build.bat in the build's own copy of its source tree; return the tree it came from."""
+    pristine = source.pristine_tree(spec.pin)
+    tree = patches.apply_set(pristine, list(spec.patches))
+    directory = spec.directory
+    key = spec.key()
+    stamp = directory / ".harness-key"
+    if directory.exists() and not (stamp.is_file() and stamp.read_text().strip() == key):
+        ui.step(f"{spec.name}: inputs changed; starting {directory.relative_to(ROOT)} afresh")
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(key + "\n")
+    plan = spec.windows
+    ui.step(f"{spec.name}: copying {tree.relative_to(ROOT)} to {plan.tree.relative_to(ROOT)} (PCbuild builds in its tree)")
+    pcbuild.copy_tree(tree, plan.tree)
+    (directory / "variant.json").unlink(missing_ok=True)
+    log = directory / "build.log"
+    ui.step(f"{spec.name}: {' '.join(plan.command)}" + (f" with CL={plan.cl}" if plan.cl else "") + f" (log: {log.relative_to(ROOT)})")
+    pcbuild.run(plan, log, run_logged)
+    return tree
+
+
 def build(spec: BuildSpec, jobs: int | None = None) -> Path:
     """Build ``spec`` if needed; return the path of its variant.json."""
     jobs = jobs or os.cpu_count() or 2
@@ -245,29 +311,11 @@ def build(spec: BuildSpec, jobs: int | None = None) -> Path:
         if recorded == key:
             ui.step(f"{spec.name}: up to date ({directory.relative_to(ROOT)}); nothing to do")
             return metadata_path
-    if os.name == "nt":
-        raise HarnessError("building on Windows (PCbuild) is not implemented yet; see the Windows issue")
-
-    deps.ensure_system_packages()
-    pristine = source.pristine_tree(spec.pin)
-    tree = patches.apply_set(pristine, list(spec.patches))
     started = time.monotonic()
-    config_stamp = directory / ".harness-configured"
-    log = directory / "build.log"
-    if not (config_stamp.is_file() and config_stamp.read_text().strip() == key):
-        if directory.exists():
-            ui.step(f"{spec.name}: inputs changed or configure was interrupted; starting {directory.relative_to(ROOT)} afresh")
-            shutil.rmtree(directory)
-        directory.mkdir(parents=True)
-        cc = ["CC=ccache gcc"] if shutil.which("ccache") and shutil.which("gcc") else []
-        ui.step(f"{spec.name}: configuring {tree.relative_to(ROOT)} ({' '.join(spec.configure_args) or 'no extra arguments'})")
-        run_logged([str(tree / "configure"), *spec.configure_args, *cc], directory, log, "configure", env=ccache_env())
-        config_stamp.write_text(key + "\n")
+    if os.name == "nt":
+        tree = _build_windows(spec)
     else:
-        ui.step(f"{spec.name}: resuming an unfinished build in {directory.relative_to(ROOT)}")
-    metadata_path.unlink(missing_ok=True)
-    ui.step(f"{spec.name}: make -j{jobs} (log: {log.relative_to(ROOT)})")
-    run_logged(["make", f"-j{jobs}"], directory, log, "make", env=ccache_env())
+        tree = _build_posix(spec, jobs)
 
     answer = check_signature(spec.python, spec.signature)
     failed = [r for r in answer["results"] if not r["ok"]]
@@ -288,10 +336,11 @@ def build(spec: BuildSpec, jobs: int | None = None) -> Path:
         "patches": [{"name": p.name, "sha256": p.sha256} for p in spec.patches],
         "patch_set": patches.set_id(list(spec.patches)) if spec.patches else None,
         "source_tree": str(tree.relative_to(ROOT)),
-        "configure_args": spec.configure_args,
-        "defines": spec.defines,
+        "configure_args": spec.configure_args if os.name != "nt" else list(spec.windows.command),
+        "defines": spec.defines if os.name != "nt" else spec.windows_defines,
+        "compiler_env": {"CL": spec.windows.cl} if os.name == "nt" else {},
         "dict_sizing": spec.dict_sizing.values if spec.dict_sizing else None,
-        "compiler": compiler_version(),
+        "compiler": compiler_version() if os.name != "nt" else "msvc (PCbuild)",
         "ccache": shutil.which("ccache") is not None,
         "sys_version": answer["version"],
         "signature": answer["results"],

@@ -245,3 +245,50 @@ def _memory_vs_speed(folder: Path, table: pd.DataFrame, variants: list[str], siz
     fig.suptitle("dict memory vs speed, one point per build (ringed: on the Pareto front)")
     _legend_below(fig, axes[0][0])
     return _save(fig, folder, "dict_memory_vs_speed")
+
+
+# ---------------------------------------------------------------- ratio dot plots
+
+VERDICT_COLORS = {"better": "#2a9d3f", "worse": "#c44e52"}
+INSIGNIFICANT = "#b0b0b0"
+
+
+def ratio_dots(folder: Path, name: str, rows: pd.DataFrame, facet: str, title: str, xlabel: str) -> list[Path]:
+    """A dot per benchmark and facet: ratio to baseline with its 95% interval, log x.
+
+    ``rows`` has columns benchmark, ratio, ci_low, ci_high, verdict and ``facet``
+    (e.g. platform or variant). Better is green, worse red, not significant grey;
+    a dashed line marks 1 (same as baseline). One panel per facet value, benchmarks
+    on a shared y axis so a row reads across platforms.
+    """
+    rows = rows.dropna(subset=["ratio"])
+    if rows.empty:
+        return []
+    folder.mkdir(parents=True, exist_ok=True)
+    facets = list(dict.fromkeys(rows[facet]))
+    benchmarks = sorted(set(rows.benchmark), reverse=True)
+    position = {b: i for i, b in enumerate(benchmarks)}
+    fig, axes = plt.subplots(1, len(facets), figsize=(3.6 + 3.0 * len(facets), 1.2 + 0.24 * len(benchmarks)),
+                             sharey=True, sharex=True, squeeze=False)
+    for ax, value in zip(axes[0], facets):
+        part = rows[rows[facet] == value]
+        for _, r in part.iterrows():
+            y = position[r.benchmark]
+            shade = VERDICT_COLORS.get(r.verdict, INSIGNIFICANT)
+            if np.isfinite(r.ci_low) and np.isfinite(r.ci_high):
+                ax.plot([r.ci_low, r.ci_high], [y, y], color=shade, linewidth=1.5)
+            ax.plot([r.ratio], [y], "o", color=shade, markersize=5)
+        ax.axvline(1.0, color="#555555", linestyle="--", linewidth=0.8)
+        ax.set_xscale("log")
+        ax.set_title(str(value), fontsize=10)
+        ax.set_xlabel(xlabel, fontsize=8)
+        ax.grid(axis="x", alpha=0.3)
+    axes[0][0].set_yticks(range(len(benchmarks)))
+    axes[0][0].set_yticklabels(benchmarks, fontsize=7)
+    handles = [plt.Line2D([], [], marker="o", linestyle="", color=c, label=label)
+               for label, c in (("better", VERDICT_COLORS["better"]), ("worse", VERDICT_COLORS["worse"]),
+                                ("not significant", INSIGNIFICANT))]
+    fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=8, frameon=False)
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return _save(fig, folder, name)

@@ -69,7 +69,18 @@ def _apt_command() -> list[str]:
 
 
 def ensure_system_packages() -> None:
-    """Install missing build dependencies with apt-get; fail naming them if that cannot be done."""
+    """Install missing build dependencies with apt-get; fail naming them if that cannot be done.
+
+    On Windows nothing is installed: PCbuild fetches its own externals, and what it
+    cannot fetch (Visual Studio, git) is named.
+    """
+    if os.name == "nt":
+        from . import pcbuild
+
+        lacking = pcbuild.missing_tools()
+        if lacking:
+            raise HarnessError("missing for Windows builds: " + "; ".join(lacking))
+        return
     missing = missing_packages()
     if not missing:
         tools = missing_tools()

@@ -133,7 +133,7 @@ def pyperf_requirement() -> str:
 def bench_python(spec: builder.BuildSpec) -> Path:
     """A venv made from the variant's interpreter, holding the pinned pyperf; return its python."""
     venv = spec.directory / "bench-venv"
-    python = venv / "bin" / "python"
+    python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     requirement = pyperf_requirement()
     stamp = venv / ".harness-requirement"
     if python.exists() and stamp.is_file() and stamp.read_text().strip() == requirement:

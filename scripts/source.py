@@ -189,10 +189,11 @@ def pristine_tree(pin: Pin) -> Path:
         shutil.rmtree(final)
     tmp = Path(tempfile.mkdtemp(prefix=".pristine-", dir=final.parent))
     ui.step(f"extracting {tarball.name} into {final.relative_to(ROOT)}")
-    proc = subprocess.run(["tar", "-xJf", str(tarball), "-C", str(tmp)], capture_output=True, text=True)
-    if proc.returncode != 0:
+    try:
+        _extract(tarball, tmp)
+    except HarnessError:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise HarnessError(f"extracting {tarball} failed: {proc.stderr.strip()}")
+        raise
     top = tmp / pin.top_dir
     if not (top / "configure").is_file():
         shutil.rmtree(tmp, ignore_errors=True)
@@ -200,3 +201,23 @@ def pristine_tree(pin: Pin) -> Path:
     os.replace(top, final)
     shutil.rmtree(tmp, ignore_errors=True)
     return final
+
+
+def _extract(tarball: Path, dest: Path) -> None:
+    """Unpack ``tarball`` into ``dest``: with tar where there is one, else Python's tarfile.
+
+    Windows has no GNU tar with xz everywhere; tarfile's "data" filter refuses members
+    that would land outside ``dest`` (the tarball is verified by sha256 anyway).
+    """
+    if os.name != "nt" and shutil.which("tar"):
+        proc = subprocess.run(["tar", "-xJf", str(tarball), "-C", str(dest)], capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise HarnessError(f"extracting {tarball} failed: {proc.stderr.strip()}")
+        return
+    import tarfile
+
+    try:
+        with tarfile.open(tarball, "r:xz") as archive:
+            archive.extractall(dest, filter="data")
+    except (tarfile.TarError, OSError) as exc:
+        raise HarnessError(f"extracting {tarball} failed: {exc}") from None

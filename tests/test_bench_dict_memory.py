@@ -96,6 +96,10 @@ def test_memory_json(tmp_path: Path) -> None:
     for bench in suite.get_benchmarks():
         assert bench.get_unit() == "byte"
         assert bench.get_nrun() == 1
+        if bench.get_name().endswith(".rss"):  # which OS quantity it is travels with the value
+            meter = bench.get_runs()[0].get_metadata()["dict_memory_rss_meter"]
+            assert meter == ("working set (GetProcessMemoryInfo)" if sys.platform == "win32"
+                             else "resident set (/proc/self/statm)")
         values = bench.get_values()
         assert len(values) == 1 and values[0] > 0
     show = subprocess.run([sys.executable, "-m", "pyperf", "show", str(out)],

@@ -13,23 +13,9 @@ import numpy as np
 import pyperf
 import pytest
 
+from pyperf_fixtures import jitter, suite
 from scripts import report
 from scripts.stats import compare, ratio_ci
-
-
-def suite(values_by_name: dict[str, list[float]], unit: str = "second", meta: dict | None = None) -> pyperf.BenchmarkSuite:
-    benchmarks = []
-    for name, values in values_by_name.items():
-        runs = [
-            pyperf.Run([v], metadata={"name": name, "unit": unit, "loops": 1, **(meta or {})}, collect_metadata=False)
-            for v in values
-        ]
-        benchmarks.append(pyperf.Benchmark(runs))
-    return pyperf.BenchmarkSuite(benchmarks)
-
-
-def jitter(center: float, n: int = 8, spread: float = 0.01) -> list[float]:
-    return list(center * (1 + spread * np.linspace(-1, 1, n)))
 
 
 @pytest.fixture

@@ -101,3 +101,22 @@ def test_machine_mirror_is_read_from_apt_sources(tmp_path):
     assert source.machine_debian_mirror(empty) is None
     (empty / "sources.list").write_text("deb [arch=amd64] http://other.example/debian bookworm main\n")
     assert source.machine_debian_mirror(empty) == "http://other.example/debian"
+
+
+def test_extraction_without_tar_uses_tarfile_as_on_windows(scratch_root, fake_tarball, monkeypatch):
+    """Windows has no tar with xz everywhere: the same tree comes out of Python's tarfile."""
+    monkeypatch.setattr(source.shutil, "which", lambda name: None)
+    monkeypatch.setattr(source.subprocess, "run", lambda *a, **k: pytest.fail("tar must not be called"))
+    pin = make_pin(fake_tarball)
+    monkeypatch.setenv("CPYTHON_TARBALL", str(fake_tarball))
+    tree = source.pristine_tree(pin)
+    assert (tree / "configure").read_text().startswith("#!/bin/sh")
+    assert (tree / "Objects" / "dictobject.c").read_text().count("\n") == 20
+
+
+def test_a_broken_tarball_is_refused_by_tarfile_too(tmp_path, monkeypatch):
+    monkeypatch.setattr(source.shutil, "which", lambda name: None)
+    broken = tmp_path / "broken.tar.xz"
+    broken.write_bytes(b"not an xz stream")
+    with pytest.raises(HarnessError, match="extracting"):
+        source._extract(broken, tmp_path / "out")

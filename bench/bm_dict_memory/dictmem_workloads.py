@@ -155,22 +155,64 @@ WORKLOADS = {
 # Meters.
 
 STATM = "/proc/self/statm"
+# What the "rss" meter reads on each platform: not the same quantity, so every value
+# carries it in its metadata ("dict_memory_rss_meter") and reports name it.
+RSS_METERS = {
+    "linux": "resident set (/proc/self/statm)",
+    "win32": "working set (GetProcessMemoryInfo)",
+}
+
+
+def rss_meter_name():
+    """What the rss meter measures on this platform (None where it cannot run)."""
+    key = "linux" if sys.platform.startswith("linux") else sys.platform
+    return RSS_METERS.get(key)
 
 
 def rss_unavailable_reason():
     """None if RSS can be read, else why not."""
+    if sys.platform == "win32":
+        return None
     if not sys.platform.startswith("linux"):
-        return "RSS meter needs /proc/self/statm (Linux); platform is %s" % sys.platform
+        return "RSS meter needs /proc/self/statm (Linux) or Windows; platform is %s" % sys.platform
     if not os.path.exists(STATM):
         return "RSS meter needs %s, which does not exist here" % STATM
     return None
 
 
 def read_rss():
-    """Resident set size in bytes, from /proc/self/statm (2nd field, pages)."""
+    """Resident bytes: /proc/self/statm's 2nd field on Linux, the working set on Windows.
+
+    Windows' working set also counts shared pages a process has touched, and the
+    system trims it under memory pressure; it is the nearest counterpart of Linux RSS,
+    not the same number.
+    """
+    if sys.platform == "win32":
+        return _windows_working_set()
     with open(STATM, "rb") as f:
         fields = f.read().split()
     return int(fields[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _windows_working_set():
+    import ctypes
+    from ctypes import wintypes
+
+    class Counters(ctypes.Structure):
+        _fields_ = [("cb", wintypes.DWORD), ("PageFaultCount", wintypes.DWORD),
+                    ("PeakWorkingSetSize", ctypes.c_size_t), ("WorkingSetSize", ctypes.c_size_t),
+                    ("QuotaPeakPagedPoolUsage", ctypes.c_size_t), ("QuotaPagedPoolUsage", ctypes.c_size_t),
+                    ("QuotaPeakNonPagedPoolUsage", ctypes.c_size_t), ("QuotaNonPagedPoolUsage", ctypes.c_size_t),
+                    ("PagefileUsage", ctypes.c_size_t), ("PeakPagefileUsage", ctypes.c_size_t)]
+
+    counters = Counters()
+    counters.cb = ctypes.sizeof(Counters)
+    psapi = ctypes.WinDLL("psapi")
+    kernel32 = ctypes.WinDLL("kernel32")
+    kernel32.GetCurrentProcess.restype = wintypes.HANDLE
+    if not psapi.GetProcessMemoryInfo(kernel32.GetCurrentProcess(), ctypes.byref(counters), counters.cb):
+        raise OSError(ctypes.get_last_error(), "GetProcessMemoryInfo failed")
+    return counters.WorkingSetSize
 
 
 def measure(workload, meter, corpus_path=None):
@@ -190,7 +232,7 @@ def measure(workload, meter, corpus_path=None):
         result = run(arg)
         after = read_rss()
         value = after - before
-        extra = {"rss_before": before, "rss_after": after}
+        extra = {"rss_before": before, "rss_after": after, "rss_meter": rss_meter_name()}
     else:
         raise ValueError("unknown meter %r" % (meter,))
     out = {"workload": workload, "meter": meter, "bytes": value,

@@ -38,12 +38,16 @@ What is measured, with which meter
                    Counts only memory requested through Python's
                    allocators while tracing: not allocator overhead or
                    fragmentation, not objects reused from free lists.
-      rss          /proc/self/statm resident pages after minus before the
-                   workload, results still alive: what the OS sees
-                   (includes arena/pool slack; page granular; NOT a peak).
-                   Skipped, with the reason printed and stored in the
-                   tracemalloc runs' metadata ("dict_memory_rss_skipped"),
-                   where /proc/self/statm does not exist.
+      rss          resident bytes after minus before the workload, results
+                   still alive: what the OS sees (includes arena/pool
+                   slack; page granular; NOT a peak).  Linux: resident
+                   pages of /proc/self/statm.  Windows: the working set
+                   (GetProcessMemoryInfo), which also counts touched
+                   shared pages and can be trimmed by the system: a
+                   different quantity, named in each value's metadata
+                   ("dict_memory_rss_meter").  Skipped elsewhere, with the
+                   reason printed and stored in the tracemalloc runs'
+                   metadata ("dict_memory_rss_skipped").
     How bytes are stored: every value comes from a fresh child process
     (``python dictmem_workloads.py WORKLOAD METER CORPUS``, PYTHONHASHSEED=0)
     that measures once and prints the bytes; the parent makes one
@@ -280,6 +284,7 @@ def run_memory(path, processes, workloads, verbose=True):
                             metadata["dict_memory_rss_skipped"] = rss_skip
                     else:
                         metadata["dict_memory_rss_before"] = res["rss_before"]
+                        metadata["dict_memory_rss_meter"] = res["rss_meter"]
                     if workload == "mem_json_corpus":
                         metadata["dict_memory_corpus_bytes"] = corpus_bytes
                     run = pyperf.Run([res["bytes"]], metadata=metadata,

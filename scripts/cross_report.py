@@ -1,0 +1,182 @@
+"""One comparison across platforms: finished runs of several machines, merged by ratio.
+
+A run compares its variants with the baseline it ran beside, interleaved, on one
+machine; numbers of two machines are never compared directly. So the cross-platform
+report merges ratios, not values: for every platform (results/<platform>/...) it takes
+the newest finished run that holds each variant, computes that run's ratios to its
+own baseline (``report.comparison_table``), and shows them side by side, one column and
+one chart panel per platform. What differs between the platforms' measurements (load
+generator, what the memory meter reads, cores) is listed above the figures, because
+the same benchmark name does not always measure the same quantity.
+
+Runs under the harness venv: ``python -m scripts.cross_report RESULTS_ROOT [--out DIR]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from . import charts, report
+from .config import ROOT, load_pin
+
+# Run metadata that says how a platform measured, shown per platform.
+MEASUREMENT_KEYS = {
+    "loadgen": "HTTP load generator",
+    "dict_memory_rss_meter": "dict_memory's rss meter",
+    "cpu_count": "CPUs",
+    "platform": "OS",
+}
+
+
+@dataclass(frozen=True)
+class RunRef:
+    """One finished run folder and the platform folder it came from."""
+
+    platform: str
+    path: Path
+    variants: tuple[str, ...]
+
+
+def finished_runs(results: Path, version: str) -> list[RunRef]:
+    """Finished runs (plan.json, no .partial) of ``version`` under ``results``, oldest first."""
+    refs = []
+    for plan_file in sorted(results.glob(f"*/{version}/*/plan.json")):
+        run_dir = plan_file.parent
+        if (run_dir / ".partial").exists():
+            continue
+        plan = json.loads(plan_file.read_text())["plan"]
+        refs.append(RunRef(run_dir.parent.parent.name, run_dir, tuple(plan["variants"])))
+    return refs
+
+
+def pick_runs(refs: list[RunRef]) -> dict[tuple[str, str], RunRef]:
+    """For every (platform, variant other than baseline): the newest run that measured it."""
+    picked: dict[tuple[str, str], RunRef] = {}
+    for ref in sorted(refs, key=lambda r: r.path.name):
+        for variant in ref.variants:
+            if variant != "baseline":
+                picked[(ref.platform, variant)] = ref
+    return picked
+
+
+def measurement_notes(run_dir: Path) -> dict[str, str]:
+    """The MEASUREMENT_KEYS values found in a run's pyperf files (several joined by ', ')."""
+    import pyperf
+
+    seen: dict[str, set[str]] = {key: set() for key in MEASUREMENT_KEYS}
+    for path in sorted(run_dir.glob("*/*.json")):
+        if path.name == report.SIZES_FILE:
+            continue
+        for benchmark in pyperf.BenchmarkSuite.load(str(path)):
+            metadata = benchmark.get_runs()[0].get_metadata()
+            for key in MEASUREMENT_KEYS:
+                if metadata.get(key) is not None:
+                    seen[key].add(str(metadata[key]))
+    return {key: ", ".join(sorted(values)) for key, values in seen.items() if values}
+
+
+def merged_ratios(picked: dict[tuple[str, str], RunRef]) -> pd.DataFrame:
+    """Every (platform, variant, benchmark): the ratio to baseline from the picked run."""
+    frames = []
+    tables: dict[Path, pd.DataFrame] = {}
+    for (platform, variant), ref in sorted(picked.items()):
+        if ref.path not in tables:
+            df = report.load_values(ref.path)
+            names = [d.name for d in report.variant_dirs(ref.path)]
+            tables[ref.path] = report.comparison_table(df, names)
+        table = tables[ref.path]
+        part = table[(table.variant == variant) & table.get("ratio", pd.Series(dtype=float)).notna()].copy()
+        part["platform"] = platform
+        part["run"] = ref.path.name
+        frames.append(part)
+    if not frames:
+        return pd.DataFrame()
+    return pd.concat(frames, ignore_index=True)
+
+
+def ratio_cell(row: pd.Series) -> str:
+    mark = {"better": " ▲", "worse": " ▼"}.get(row.verdict, "")
+    return f"{row.ratio:.3f} [{row.ci_low:.3f}–{row.ci_high:.3f}]{mark}"
+
+
+def side_by_side(ratios: pd.DataFrame, platforms: list[str]) -> pd.DataFrame:
+    """Rows benchmark × variant, one column per platform: 'ratio [CI] ▲/▼' (▲ better, ▼ worse)."""
+    cells = ratios.assign(cell=ratios.apply(ratio_cell, axis=1))
+    wide = cells.pivot_table(index=["variant", "benchmark"], columns="platform", values="cell", aggfunc="first")
+    wide = wide.reindex(columns=[p for p in platforms if p in wide.columns]).fillna("–")
+    wide.index = [f"{v}: {b}" for v, b in wide.index]
+    return wide
+
+
+def write(results: Path, out: Path, version: str) -> Path:
+    """Write out/report.md and out/charts/ from the finished runs under ``results``."""
+    refs = finished_runs(results, version)
+    picked = pick_runs(refs)
+    platforms = sorted({platform for platform, _ in picked})
+    if len(platforms) == 0:
+        raise SystemExit(f"cross-report: no finished run of CPython {version} under {results}")
+    ratios = merged_ratios(picked)
+    out.mkdir(parents=True, exist_ok=True)
+    chart_files: list[Path] = []
+    xlabel = "ratio to baseline (times: rate, >1 faster; bytes: size, <1 smaller)"
+    for variant in dict.fromkeys(ratios.variant):
+        chart_files += charts.ratio_dots(out / "charts", f"ratios_{variant}", ratios[ratios.variant == variant],
+                                         facet="platform", title=f"{variant} against baseline, per platform", xlabel=xlabel)
+
+    lines = [f"# Cross-platform comparison, CPython {version}", "",
+             f"Platforms: {', '.join(f'`{p}`' for p in platforms)}. Each ratio comes from one run on one machine, "
+             "with the variant interleaved beside that run's own baseline; values of two machines are never "
+             "compared. Times: rate ratio (above 1 is faster). Bytes: variant/baseline (below 1 is smaller). "
+             "95% bootstrap interval; ▲ better and ▼ worse are significant at 5% (Welch's t-test). "
+             f"Regenerate with `python -m scripts cross-report --results {_shown(results)}`.", "",
+             "## Runs used", "", "| platform | variant | run |", "|---|---|---|"]
+    for (platform, variant), ref in sorted(picked.items()):
+        rel = Path(os.path.relpath(ref.path / "report.md", out)).as_posix()
+        lines.append(f"| {platform} | {variant} | [{ref.path.name}]({rel}) |")
+    lines += ["", "## How each platform measured", "",
+              "The same benchmark name can measure a different quantity: Windows' working set is not Linux's "
+              "resident set, and the load generator's own speed enters requests/s.", ""]
+    notes = {platform: {} for platform in platforms}
+    for (platform, _), ref in picked.items():
+        for key, value in measurement_notes(ref.path).items():
+            notes[platform].setdefault(MEASUREMENT_KEYS[key], set()).add(value)
+    note_table = pd.DataFrame({p: {k: ", ".join(sorted(v)) for k, v in n.items()} for p, n in notes.items()}).fillna("–")
+    lines += [report.md_table(note_table, "what"), ""]
+    lines += ["## Ratios side by side", "", report.md_table(side_by_side(ratios, platforms), "variant: benchmark"), ""]
+    lines += ["## Charts", ""] + [f"![{p.stem}](charts/{p.name})" for p in chart_files if p.suffix == ".png"]
+    path = out / "report.md"
+    path.write_text("\n".join(lines) + "\n")
+    (out / "ratios.json").write_text(ratios.to_json(orient="records", indent=1) + "\n")
+    return path
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the project when it is inside it (reports name no machine's folders)."""
+    try:
+        return path.relative_to(ROOT).as_posix()
+    except ValueError:
+        return path.name
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scripts.cross_report", description=__doc__.split("\n\n")[0])
+    parser.add_argument("results", help="results root with <platform>/<version>/<run-id>/ folders")
+    parser.add_argument("--out", default="", help="output folder (default: RESULTS/cross-platform/<version>)")
+    parser.add_argument("--version", default="", help="CPython version (default: the pinned one)")
+    args = parser.parse_args(argv)
+    results = Path(args.results).resolve()
+    version = args.version or load_pin().version
+    out = Path(args.out).resolve() if args.out else results / "cross-platform" / version
+    print(f"cross-report: {write(results, out, version)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
