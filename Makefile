@@ -15,6 +15,7 @@ QUICK   ?=
 RUN     ?=
 DICT    ?=
 RESULTS ?=
+PYPERFORMANCE ?=
 
 JOBS_ARG = $(if $(JOBS),--jobs $(JOBS))
 DICT_ARG = $(if $(DICT),--dict "$(DICT)")
@@ -43,7 +44,7 @@ variants:
 	$(HARNESS) variants
 
 bench:
-	$(HARNESS) bench $(if $(VARIANTS),--variants "$(VARIANTS)") $(if $(BENCH),--bench "$(BENCH)") --flavor $(FLAVOR) $(if $(QUICK),--quick) $(JOBS_ARG)
+	$(HARNESS) bench $(if $(VARIANTS),--variants "$(VARIANTS)") $(if $(BENCH),--bench "$(BENCH)") --flavor $(FLAVOR) $(if $(QUICK),--quick) $(if $(PYPERFORMANCE),--pyperformance $(PYPERFORMANCE)) $(JOBS_ARG)
 
 sweep-dict:
 	$(HARNESS) sweep-dict --flavor $(FLAVOR) $(if $(QUICK),--quick) $(JOBS_ARG)

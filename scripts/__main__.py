@@ -222,8 +222,11 @@ def _in_venv(module: str, argv: list[str]) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     """Run the benchmark matrix (interleaved, resumable) and write the report."""
-    from .benchmarks import select
+    from .benchmarks import PYPERFORMANCE_SELECTIONS, pyperformance_markdown, select
 
+    if args.list_pyperformance:
+        print(pyperformance_markdown())
+        return 0
     _, table = _table()
     for name in args.variants.split():
         table.variant(name)
@@ -232,6 +235,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     argv = ["--variants", args.variants, "--bench", args.bench, "--flavor", args.flavor]
     argv += (["--quick"] if args.quick else []) + (["--jobs", str(args.jobs)] if args.jobs else [])
     argv += ["--results", args.results] if args.results else []
+    if args.pyperformance not in PYPERFORMANCE_SELECTIONS:
+        raise UsageError(f"unknown --pyperformance {args.pyperformance!r}; valid: {', '.join(PYPERFORMANCE_SELECTIONS)}")
+    argv += ["--pyperformance", args.pyperformance]
     return _in_venv("matrix", argv)
 
 
@@ -297,7 +303,12 @@ def parser() -> argparse.ArgumentParser:
                    help="print variants=<JSON list> of these names (all when empty), checked, for a CI matrix")
     p = add("bench", cmd_bench, "run the benchmark matrix, interleaved and resumable, then the report")
     p.add_argument("--variants", default="", help="space-separated variants (default: all; baseline is always added)")
-    p.add_argument("--bench", default="", help="space-separated benchmarks from bench/MANIFEST (default: all)")
+    p.add_argument("--bench", default="", help="space-separated benchmarks from bench/MANIFEST (default: all of them), "
+                                              "or pyperformance (the general-cost suite, not in the default)")
+    p.add_argument("--pyperformance", default="subset", metavar="subset|all",
+                   help="with --bench pyperformance: the subset of bench/pyperformance.toml (default) or the whole suite")
+    p.add_argument("--list-pyperformance", action="store_true",
+                   help="print the default pyperformance subset with the reasons (README's table) and exit")
     p.add_argument("--flavor", default=DEFAULT_FLAVOR)
     p.add_argument("--quick", action="store_true", help="one round, fewer processes: rough numbers in minutes")
     p.add_argument("--results", default="", help="results root (default: results/)")

@@ -164,6 +164,20 @@ def draw_all(folder: Path, df: pd.DataFrame, sizes: pd.DataFrame, table: pd.Data
         written += _save(fig, folder, "dict_sizes")
 
     written += _memory_vs_speed(folder, table, variants, sizes)
+    written += _pyperformance(folder, table)
+    return written
+
+
+def _pyperformance(folder: Path, table: pd.DataFrame) -> list[Path]:
+    """One dot per pyperformance benchmark and variant, time and memory, a panel per variant."""
+    if table.empty or "ratio" not in table:
+        return []
+    written = []
+    for kind, what, xlabel in (("time", "speed", "rate ratio to baseline (log; >1 faster)"),
+                               ("memory", "peak memory", "peak memory ratio to baseline (log; <1 smaller)")):
+        rows = table[table.source.str.startswith(f"pyperformance.{kind}.") & (table.variant != "baseline")]
+        written += ratio_dots(folder, f"pyperformance_{kind}", rows, facet="variant",
+                              title=f"pyperformance: {what} of each benchmark against baseline (95% intervals)", xlabel=xlabel)
     return written
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from . import build as builder
 from . import ui
-from .benchmarks import JOBS, Job, select
+from .benchmarks import Job, jobs_of, select
 from .config import DEFAULT_FLAVOR, ROOT, load_pin
 from .errors import HarnessError, run_entry_point
 
@@ -47,13 +47,15 @@ class Plan:
     quick: bool
     rounds: int
     processes: int  # pyperf worker processes per variant and round
+    pyperformance: str = "subset"  # which pyperformance benchmarks, when "pyperformance" is in benches
 
     @staticmethod
-    def make(variants: list[str], benches: list[str], flavor: str, quick: bool) -> "Plan":
+    def make(variants: list[str], benches: list[str], flavor: str, quick: bool, pyperformance: str = "subset") -> "Plan":
         # QUICK: one round, one pyperf process per variant (under 10 minutes for two variants);
-        # full: three interleaved rounds of two processes each.
+        # full: three interleaved rounds of two processes each. pyperformance chunks run once
+        # per variant (pyperformance spreads its own processes), --fast under QUICK.
         rounds, processes = (1, 1) if quick else (3, 2)
-        return Plan(tuple(variants), tuple(benches), flavor, quick, rounds, processes)
+        return Plan(tuple(variants), tuple(benches), flavor, quick, rounds, processes, pyperformance)
 
 
 def platform_folder() -> str:
@@ -78,7 +80,7 @@ def steps_of(plan: Plan) -> list[tuple[int, Job, str]]:
         shift = round_no % len(plan.variants)
         order = plan.variants[shift:] + plan.variants[:shift]
         for bench in plan.benches:
-            for job in JOBS[bench]:
+            for job in jobs_of(bench, plan.pyperformance):
                 if job.once and round_no > 0:
                     continue
                 steps += [(round_no, job, variant) for variant in order]
@@ -182,20 +184,41 @@ def worker_errors(lines: list[str]) -> list[str]:
     return list(dict.fromkeys(found))[-5:]
 
 
-def run_step(python: Path, job: Job, plan: Plan, out: Path, log: Path) -> list[str]:
+def step_command(spec: builder.BuildSpec, venv_python: Path, job: Job, plan: Plan, tmp: Path) -> tuple[list[str], Path]:
+    """The command of one step and the folder it runs in.
+
+    A bench/ script runs under the variant's benchmark venv. A pyperformance chunk runs
+    the pinned pyperformance of the harness venv against the variant's interpreter;
+    pyperformance makes its own venv for it, kept in the build folder so that every
+    chunk and every later run reuses it. Its time pass uses pyperformance's default
+    processes (--fast under QUICK); the memory pass always uses --fast, as peak memory
+    varies far less between processes than time does.
+    """
+    if job.external:
+        cmd = [sys.executable, "-m", "pyperformance", "run", "--python", str(spec.python),
+               "--benchmarks", ",".join(job.suite_benchmarks), "--output", str(tmp)]
+        if plan.quick or job.track_memory:
+            cmd.append("--fast")
+        if job.track_memory:
+            cmd.append("--track-memory")
+        return cmd, spec.directory / "pyperformance"
+    cmd = [str(venv_python), str(job.script), *job.args]
+    if job.processes:
+        cmd += ["--processes", str(plan.processes)]
+    return cmd + [job.output_flag, str(tmp)], tmp.parent
+
+
+def run_step(cmd: list[str], cwd: Path, job: Job, out: Path, log: Path) -> list[str]:
     """Run one job for one variant; the output appears at ``out`` only if it succeeded."""
     tmp = out.with_suffix(".tmp")
     tmp.unlink(missing_ok=True)
-    cmd = [str(python), str(job.script), *job.args]
-    if job.processes:
-        cmd += ["--processes", str(plan.processes)]
-    cmd += [job.output_flag, str(tmp)]
     env = builder.clean_env()
     summaries = []
     log.parent.mkdir(parents=True, exist_ok=True)
+    cwd.mkdir(parents=True, exist_ok=True)
     with log.open("a") as fh:
         fh.write(f"$ {' '.join(cmd)}\n")
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=out.parent)
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=cwd)
         assert proc.stdout is not None
         watchdog = threading.Timer(STEP_TIMEOUT, proc.kill)  # a hung benchmark is killed, not waited for
         watchdog.start()
@@ -230,7 +253,7 @@ def merge(run_dir: Path, plan: Plan, metadata: dict[str, dict]) -> list[Path]:
 
     written = []
     for bench in plan.benches:
-        for job in JOBS[bench]:
+        for job in jobs_of(bench, plan.pyperformance):
             for variant in plan.variants:
                 chunks = sorted((run_dir / ".partial" / job.label / variant).glob("round*.json"))
                 dest = run_dir / variant / f"{job.label}.json"
@@ -250,11 +273,13 @@ def merge(run_dir: Path, plan: Plan, metadata: dict[str, dict]) -> list[Path]:
     return written
 
 
-def bench(variants: list[str], benches: list[str] | None, flavor: str = DEFAULT_FLAVOR, quick: bool = False, jobs: int | None = None) -> Path:
+def bench(variants: list[str], benches: list[str] | None, flavor: str = DEFAULT_FLAVOR, quick: bool = False,
+          jobs: int | None = None, pyperformance: str = "subset") -> Path:
     """Build what is missing, run the matrix (or resume it), merge; return the run folder."""
     specs = {name: builder.resolve(name, flavor) for name in variants}  # bad names fail first
     chosen = select(benches)
-    plan = Plan.make(variants, chosen, flavor, quick)
+    plan = Plan.make(variants, chosen, flavor, quick, pyperformance)
+    steps = steps_of(plan)  # an unknown pyperformance selection fails here, before any build
     for spec in specs.values():
         builder.build(spec, jobs)
     pythons = {name: bench_python(spec) for name, spec in specs.items()}
@@ -273,7 +298,6 @@ def bench(variants: list[str], benches: list[str] | None, flavor: str = DEFAULT_
         ui.step(f"new run {ui.shown(run_dir)}")
     metadata = {name: run_metadata(variant_json[name], run_dir.name, plan) for name in variants}
 
-    steps = steps_of(plan)
     durations: dict[str, list[float]] = {}
     for index, (round_no, job, variant) in enumerate(steps, 1):
         out = chunk_path(run_dir, round_no, job, variant)
@@ -284,7 +308,8 @@ def bench(variants: list[str], benches: list[str] | None, flavor: str = DEFAULT_
         eta = _eta(remaining, durations)
         ui.step(f"[{index}/{len(steps)}] round {round_no + 1}/{plan.rounds}: {job.label} on {variant}" + (f" (about {eta} left)" if eta else ""))
         started = time.monotonic()
-        run_step(pythons[variant], job, plan, out, run_dir / ".partial" / "logs" / f"{job.label}.{variant}.log")
+        cmd, cwd = step_command(specs[variant], pythons[variant], job, plan, out.with_suffix(".tmp"))
+        run_step(cmd, cwd, job, out, run_dir / ".partial" / "logs" / f"{job.label}.{variant}.log")
         durations.setdefault(job.label, []).append(time.monotonic() - started)
 
     written = merge(run_dir, plan, metadata)
@@ -315,6 +340,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--jobs", type=int, default=None)
     parser.add_argument("--results", default="", help="results root (default: results/)")
+    parser.add_argument("--pyperformance", default="subset", help="subset (default) or all")
     args = parser.parse_args(argv)
     if args.results:
         set_results_root(Path(args.results).resolve())
@@ -325,7 +351,7 @@ def main(argv: list[str]) -> int:
     variants = args.variants.split() or list(table.variants)
     if "baseline" not in variants:
         variants.insert(0, "baseline")  # every ratio is against it
-    run_dir = bench(variants, args.bench.split() or None, args.flavor, args.quick, args.jobs)
+    run_dir = bench(variants, args.bench.split() or None, args.flavor, args.quick, args.jobs, args.pyperformance)
     from . import report
 
     ui.step(f"report: {ui.shown(report.write_report(run_dir))}")

@@ -19,11 +19,12 @@ import numpy as np
 import pandas as pd
 
 from . import charts
-from .stats import compare, rate, ratio_ci, values_of
+from .stats import compare, geomean_ratio, rate, ratio_ci, values_of
 
 SIZES_FILE = "dict_memory.sizes.json"
 HANDOFF_PRIMITIVES = ("lock", "condition", "queue")
 SERVER_SCENARIOS = ("c1_close", "c1_keepalive", "c10_close", "c10_keepalive")
+PYPERFORMANCE_SOURCE = "pyperformance."  # source files pyperformance.time.<chunk> and pyperformance.memory.<chunk>
 
 
 # ---------------------------------------------------------------- loading
@@ -36,7 +37,11 @@ def variant_dirs(run_dir: Path) -> list[Path]:
 
 
 def load_values(run_dir: Path) -> pd.DataFrame:
-    """One row per stored value: variant, source file, benchmark, unit, value."""
+    """One row per stored value: variant, source file, benchmark, unit, value.
+
+    pyperformance's values are replaced by one mean per worker process (see
+    ``per_process``); every other benchmark keeps its values.
+    """
     import pyperf
 
     rows = []
@@ -46,9 +51,28 @@ def load_values(run_dir: Path) -> pd.DataFrame:
                 continue
             for benchmark in pyperf.BenchmarkSuite.load(str(path)):
                 unit = benchmark.get_unit()
-                for value in benchmark.get_values():
-                    rows.append((vdir.name, path.stem, benchmark.get_name(), unit, value))
-    return pd.DataFrame(rows, columns=["variant", "source", "benchmark", "unit", "value"])
+                for run_no, run in enumerate(benchmark.get_runs()):
+                    for value in run.values:
+                        rows.append((vdir.name, path.stem, benchmark.get_name(), unit, run_no, value))
+    frame = pd.DataFrame(rows, columns=["variant", "source", "benchmark", "unit", "process", "value"])
+    return per_process(frame)
+
+
+def per_process(frame: pd.DataFrame) -> pd.DataFrame:
+    """pyperformance rows: the mean of each worker process's values, one row per process.
+
+    pyperformance runs 20 processes of 3 values per benchmark (10 x 2 with --fast);
+    values of one process share its hash seed and memory layout, so processes, not
+    values, are the independent samples its comparisons resample.
+    """
+    if frame.empty:
+        return frame
+    suite = frame.source.str.startswith(PYPERFORMANCE_SOURCE)
+    if not suite.any():
+        return frame
+    keys = ["variant", "source", "benchmark", "unit", "process"]
+    means = frame[suite].groupby(keys, sort=False, as_index=False)["value"].mean()
+    return pd.concat([frame[~suite], means], ignore_index=True)
 
 
 def load_sizes(run_dir: Path) -> pd.DataFrame:
@@ -278,6 +302,38 @@ def dict_tradeoff(table: pd.DataFrame, sizes: pd.DataFrame, variants: list[str])
     return frame
 
 
+def pyperformance_summary(df: pd.DataFrame, table: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
+    """Per variant: the general cost over pyperformance, time and memory.
+
+    Time: geometric mean of the benchmarks' rate ratios (above 1 is faster). Memory:
+    geometric mean of peak-memory ratios from the --track-memory pass (below 1 is
+    smaller). Each with its 95% bootstrap interval (``geomean_ratio``) and how many
+    benchmarks are significantly better or worse on their own.
+    """
+    if df.empty or table.empty:
+        return pd.DataFrame()
+    rows: dict[str, dict[str, str]] = {}
+    for kind, invert, label in (("time", True, "speed"), ("memory", False, "peak memory")):
+        source = f"{PYPERFORMANCE_SOURCE}{kind}."
+        part = df[df.source.str.startswith(source)]
+        verdicts = table[table.source.str.startswith(source)]
+        for variant in [v for v in variants if v != "baseline"]:
+            pairs = []
+            for name in dict.fromkeys(part.benchmark):
+                mine, base = values_of(part, name, variant), values_of(part, name, "baseline")
+                if len(mine) and len(base):
+                    pairs.append((mine, base))
+            if not pairs:
+                continue
+            point, low, high = geomean_ratio(pairs, invert=invert, seed=f"geomean/{kind}/{variant}")
+            counts = verdicts[verdicts.variant == variant].verdict.value_counts()
+            better, worse = int(counts.get("better", 0)), int(counts.get("worse", 0))
+            row = rows.setdefault(variant, {})
+            row[f"{label}: geometric mean [95% CI]"] = f"{point:.3f} [{low:.3f}–{high:.3f}]"
+            row[f"{label}: better / worse / n.s."] = f"{better} / {worse} / {len(pairs) - better - worse}"
+    return pd.DataFrame(rows).T if rows else pd.DataFrame()
+
+
 # ---------------------------------------------------------------- markdown
 
 
@@ -355,6 +411,15 @@ def write_report(run_dir: Path) -> Path:
     for title, frame in sections:
         if not frame.empty:
             out += [f"## {title}", "", md_table(frame, "metric"), ""]
+    general = pyperformance_summary(df, table, variants)
+    if not general.empty:
+        out += ["## pyperformance: the general cost", "",
+                "Geometric mean over the suite's benchmarks of each one's ratio to baseline: speed as rate ratio "
+                "(above 1 is faster), peak memory from the `--track-memory` pass (below 1 is smaller). The interval "
+                "resamples every benchmark's worker processes (each process's mean is one sample) on both sides; "
+                "better / worse count benchmarks that differ significantly on their own (Welch's t-test, 5%). "
+                "Per benchmark: charts `pyperformance_time` and `pyperformance_memory`, and the table at the end.", "",
+                md_table(general, "variant"), ""]
     size_summary = dict_size_summary(sizes, variants)
     if not sizes.empty:
         out += ["## dict sizes (sys.getsizeof, bytes)", ""]

@@ -218,6 +218,25 @@ def _extract(tarball: Path, dest: Path) -> None:
 
     try:
         with tarfile.open(tarball, "r:xz") as archive:
-            archive.extractall(dest, filter="data")
+            if hasattr(tarfile, "data_filter"):  # 3.12, and 3.11.4 onwards
+                archive.extractall(dest, filter="data")
+            else:  # Debian 12's 3.11.2: refuse by hand what the data filter would refuse
+                for member in archive.getmembers():
+                    _check_member(member, dest)
+                archive.extractall(dest)
     except (tarfile.TarError, OSError) as exc:
         raise HarnessError(f"extracting {tarball} failed: {exc}") from None
+
+
+def _check_member(member, dest: Path) -> None:
+    """Refuse a tar member that would land, or link, outside ``dest``, or is a device."""
+    root = dest.resolve()
+    target = (root / member.name).resolve()
+    if not target.is_relative_to(root):
+        raise HarnessError(f"tarball member {member.name!r} would be written outside {dest}")
+    if member.issym() or member.islnk():
+        link_base = target.parent if member.issym() else root
+        if not (link_base / member.linkname).resolve().is_relative_to(root):
+            raise HarnessError(f"tarball member {member.name!r} links outside {dest}")
+    if member.isdev():
+        raise HarnessError(f"tarball member {member.name!r} is a device file")

@@ -111,3 +111,33 @@ def rate(values: np.ndarray, seed: str = "") -> tuple[float, float, float]:
 def values_of(frame, benchmark: str, variant: str) -> np.ndarray:
     """The stored values of one benchmark and variant from a run's value table."""
     return frame.loc[(frame.benchmark == benchmark) & (frame.variant == variant), "value"].to_numpy()
+
+
+def geomean_ratio(pairs: list[tuple[np.ndarray, np.ndarray]], *, invert: bool = False, seed: str = "") -> tuple[float, float, float]:
+    """Geometric mean over benchmarks of each one's ratio of means, with a 95% bootstrap interval.
+
+    ``pairs`` holds (variant values, baseline values) per benchmark; ``invert`` makes
+    each ratio baseline/variant (times into rates, as in ``compare``). Every resample
+    redraws each benchmark's values on both sides and recomputes the geometric mean, so
+    the interval is the measurement noise of the whole suite with its benchmarks held
+    fixed (how representative the suite is, no interval can say). A benchmark with fewer
+    than two values on a side makes the interval unknown (nan), never narrower.
+    """
+    pairs = [(np.asarray(v, dtype=float), np.asarray(b, dtype=float)) for v, b in pairs]
+    if not pairs:
+        return float("nan"), float("nan"), float("nan")
+
+    def ratio(v_mean, b_mean):
+        return b_mean / v_mean if invert else v_mean / b_mean
+
+    point = float(np.exp(np.mean([np.log(ratio(v.mean(), b.mean())) for v, b in pairs])))
+    if any(len(v) < 2 or len(b) < 2 for v, b in pairs):
+        return point, float("nan"), float("nan")
+    rng = _rng(seed)
+    logs = np.zeros(BOOTSTRAP_SAMPLES)
+    for v, b in pairs:
+        v_means = rng.choice(v, size=(BOOTSTRAP_SAMPLES, len(v))).mean(axis=1)
+        b_means = rng.choice(b, size=(BOOTSTRAP_SAMPLES, len(b))).mean(axis=1)
+        logs += np.log(ratio(v_means, b_means))
+    low, high = np.percentile(np.exp(logs / len(pairs)), [2.5, 97.5])
+    return point, float(low), float(high)

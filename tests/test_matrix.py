@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import json
 
 import pytest
@@ -62,8 +64,61 @@ def test_a_failing_step_leaves_no_output_and_says_why(tmp_path, monkeypatch):
     plan = matrix.Plan.make(["baseline"], ["giltest"], "release", True)
     out = tmp_path / "round0.json"
     with pytest.raises(HarnessError, match="no load generator"):
-        matrix.run_step(sys.executable, Job("boom", "main"), plan, out, tmp_path / "log")
+        job = Job("boom", "main")
+        cmd, cwd = matrix.step_command(None, Path(sys.executable), job, plan, out.with_suffix(".tmp"))
+        matrix.run_step(cmd, cwd, job, out, tmp_path / "log")
     assert not out.exists() and not out.with_suffix(".tmp").exists()
+
+
+def test_pyperformance_steps_run_the_pinned_suite_against_the_variants_interpreter():
+    import sys
+
+    from scripts import build as builder
+    from scripts.benchmarks import pyperformance_groups, pyperformance_jobs
+
+    spec = builder.resolve("io_gil", "release")
+    jobs = {job.label: job for job in pyperformance_jobs("subset")}
+    groups = pyperformance_groups()
+    assert set(jobs) == {f"pyperformance.{kind}.{g}" for kind in ("time", "memory") for g in groups}
+    tmp = Path("/tmp/chunk.tmp")
+    for quick in (False, True):
+        plan = matrix.Plan.make(["baseline", "io_gil"], ["pyperformance"], "release", quick)
+        cmd, cwd = matrix.step_command(spec, Path("unused"), jobs["pyperformance.time.dict"], plan, tmp)
+        assert cmd[:4] == [sys.executable, "-m", "pyperformance", "run"]
+        assert cmd[cmd.index("--python") + 1] == str(spec.python)  # the variant itself, not a venv of it
+        assert cmd[cmd.index("--benchmarks") + 1].split(",") == list(groups["dict"][1])
+        assert cmd[cmd.index("--output") + 1] == str(tmp)
+        assert ("--fast" in cmd) == quick and "--track-memory" not in cmd
+        assert cwd == spec.directory / "pyperformance"  # its venv is kept with the build
+        memory, _ = matrix.step_command(spec, Path("unused"), jobs["pyperformance.memory.numeric"], plan, tmp)
+        assert "--track-memory" in memory and "--fast" in memory
+
+
+def test_pyperformance_chunks_interleave_variants_and_run_once():
+    plan = matrix.Plan.make(["baseline", "a", "b"], ["pyperformance"], "release", False)
+    steps = matrix.steps_of(plan)
+    assert {r for r, _, _ in steps} == {0}  # pyperformance spreads its own processes; one round
+    labels = [job.label for _, job, _ in steps]
+    first = labels[0]
+    assert labels[:3] == [first] * 3 and [v for _, _, v in steps[:3]] == ["baseline", "a", "b"]
+    assert labels.index("pyperformance.memory.dict") > labels.index("pyperformance.time.text")
+
+
+def test_unknown_pyperformance_selection_lists_the_valid_ones():
+    from scripts.benchmarks import pyperformance_jobs
+    from scripts.errors import UsageError
+
+    with pytest.raises(UsageError, match="valid: subset, all"):
+        pyperformance_jobs("most")
+
+
+def test_subset_names_exist_in_the_pinned_pyperformance():
+    from scripts.benchmarks import pyperformance_all, pyperformance_groups
+
+    every = set(pyperformance_all())
+    for group, (why, names) in pyperformance_groups().items():
+        assert why and names, group
+        assert not set(names) - every, f"{group}: not in pyperformance's MANIFEST: {set(names) - every}"
 
 
 def test_worker_errors_pick_the_benchmark_exception_not_pyperfs_wrapper():

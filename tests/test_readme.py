@@ -23,17 +23,10 @@ def test_readme_and_ci_name_the_test_command():
     assert "make test" in (REPO / ".ci" / "run").read_text()
 
 
-def test_dockerfile_runs_readme_commands():
-    """Every make command the Dockerfile runs is one the README documents."""
-    import json
+def test_readme_pyperformance_table_matches_the_subset_file():
+    from scripts.benchmarks import pyperformance_markdown
 
     readme = (REPO / "README.md").read_text()
-    commands = []
-    for line in (REPO / "Dockerfile").read_text().splitlines():
-        if line.startswith("RUN "):
-            commands += re.findall(r"\bmake [a-z-]+(?: [A-Z]+=\S+)*", line)
-        elif line.startswith("CMD "):
-            commands.append(" ".join(json.loads(line[4:])))
-    assert commands, "the Dockerfile should use the README's make commands"
-    for command in commands:
-        assert command in readme, f"{command!r} is not in README.md"
+    match = re.search(r"<!-- pyperformance:begin -->\n(.*?)\n<!-- pyperformance:end -->", readme, re.S)
+    assert match, "README.md lost its pyperformance markers"
+    assert match.group(1) == pyperformance_markdown(), "regenerate with: python -m scripts bench --list-pyperformance"

@@ -120,3 +120,21 @@ def test_a_broken_tarball_is_refused_by_tarfile_too(tmp_path, monkeypatch):
     broken.write_bytes(b"not an xz stream")
     with pytest.raises(HarnessError, match="extracting"):
         source._extract(broken, tmp_path / "out")
+
+
+def test_without_the_data_filter_members_outside_are_refused(tmp_path, monkeypatch):
+    """Python 3.11.2 (Debian 12) has no tarfile data filter: the harness checks members itself."""
+    import io
+    import tarfile
+
+    monkeypatch.setattr(source.shutil, "which", lambda name: None)
+    monkeypatch.delattr(tarfile, "data_filter", raising=False)
+    evil = tmp_path / "evil.tar.xz"
+    with tarfile.open(evil, "w:xz") as tar:
+        data = b"x"
+        info = tarfile.TarInfo("../escaped.txt")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    with pytest.raises(HarnessError, match="outside"):
+        source._extract(evil, tmp_path / "out")
+    assert not (tmp_path / "escaped.txt").exists()
