@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")  # no display on build machines
 matplotlib.rcParams["svg.hashsalt"] = "cpython-plus"  # stable ids: a regenerated SVG is byte-identical
@@ -294,6 +295,10 @@ def ratio_dots(folder: Path, name: str, rows: pd.DataFrame, facet: str, title: s
             ax.plot([r.ratio], [y], "o", color=shade, markersize=5)
         ax.axvline(1.0, color="#555555", linestyle="--", linewidth=0.8)
         ax.set_xscale("log")
+        plain = matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:g}")  # 0.6, not 6×10⁻¹
+        ax.xaxis.set_major_formatter(plain)
+        ax.xaxis.set_minor_formatter(plain)
+        ax.tick_params(axis="x", which="both", labelsize=7)
         ax.set_title(str(value), fontsize=10)
         ax.set_xlabel(xlabel, fontsize=8)
         ax.grid(axis="x", alpha=0.3)

@@ -15,9 +15,14 @@ class UsageError(HarnessError):
 
 def run_entry_point(main, argv: list[str], what: str) -> int:
     """Run a venv-side ``main(argv)``: HarnessError -> its message and exit status,
-    Ctrl-C -> 130 with a hint that the same command resumes ``what``."""
+    Ctrl-C or SIGTERM -> 130 with a hint that the same command resumes ``what``."""
+    import signal
     import sys
 
+    def terminated(signum, frame):
+        raise KeyboardInterrupt  # a stop from outside (CI cancel, kill) cleans up like Ctrl-C
+
+    signal.signal(signal.SIGTERM, terminated)
     try:
         return main(argv)
     except HarnessError as exc:

@@ -20,6 +20,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -218,9 +219,12 @@ def run_step(cmd: list[str], cwd: Path, job: Job, out: Path, log: Path) -> list[
     cwd.mkdir(parents=True, exist_ok=True)
     with log.open("a") as fh:
         fh.write(f"$ {' '.join(cmd)}\n")
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=cwd)
+        # Its own process group: pyperformance and pyperf start workers of their own, and
+        # a stop must take them all, not leave them running.
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=cwd,
+                                start_new_session=os.name != "nt")
         assert proc.stdout is not None
-        watchdog = threading.Timer(STEP_TIMEOUT, proc.kill)  # a hung benchmark is killed, not waited for
+        watchdog = threading.Timer(STEP_TIMEOUT, kill_tree, (proc,))  # a hung benchmark is killed, not waited for
         watchdog.start()
         try:
             for line in proc.stdout:
@@ -230,7 +234,7 @@ def run_step(cmd: list[str], cwd: Path, job: Job, out: Path, log: Path) -> list[
                     print(f"      {line.rstrip()}", flush=True)
             proc.wait()
         except KeyboardInterrupt:
-            proc.kill()
+            kill_tree(proc)
             proc.wait()
             raise
         finally:
@@ -245,6 +249,17 @@ def run_step(cmd: list[str], cwd: Path, job: Job, out: Path, log: Path) -> list[
             f"  last lines of {log}:\n    {tail}")
     os.replace(tmp, out)
     return summaries
+
+
+def kill_tree(proc: subprocess.Popen) -> None:
+    """Kill a step's process and every process it started (its process group on POSIX)."""
+    if os.name == "nt":
+        proc.kill()
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def merge(run_dir: Path, plan: Plan, metadata: dict[str, dict]) -> list[Path]:

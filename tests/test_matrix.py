@@ -131,3 +131,36 @@ def test_worker_errors_pick_the_benchmark_exception_not_pyperfs_wrapper():
         "RuntimeError: /x/bin/python failed with exit code 1",
     ]
     assert matrix.worker_errors(log) == ["RuntimeError: io_latency: no datagram within 30 s"]
+
+
+def test_kill_tree_takes_the_steps_grandchildren_too(tmp_path):
+    """pyperformance starts benchmark runners that start workers: a stop must not orphan them."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    marker = tmp_path / "grandchild.pid"
+    child = (f"import subprocess, sys, time; p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
+             f"open({str(marker)!r}, 'w').write(str(p.pid)); time.sleep(60)")
+    proc = subprocess.Popen([sys.executable, "-c", child], start_new_session=True)
+    for _ in range(100):
+        if marker.exists() and marker.read_text():
+            break
+        time.sleep(0.05)
+    grandchild = int(marker.read_text())
+    matrix.kill_tree(proc)
+    proc.wait(timeout=10)
+    for _ in range(100):
+        try:
+            os.kill(grandchild, 0)
+        except ProcessLookupError:
+            break
+        try:  # reaped by init in the end; a zombie counts as gone
+            if open(f"/proc/{grandchild}/stat").read().split()[2] == "Z":
+                break
+        except FileNotFoundError:
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("the grandchild outlived kill_tree")
