@@ -30,7 +30,7 @@ from pathlib import Path
 
 from . import build as builder
 from . import ui
-from .benchmarks import Job, jobs_of, select
+from .benchmarks import PYPERFORMANCE, Job, jobs_of, select
 from .config import DEFAULT_FLAVOR, ROOT, load_pin
 from .errors import HarnessError, run_entry_point
 
@@ -49,6 +49,8 @@ class Plan:
     rounds: int
     processes: int  # pyperf worker processes per variant and round
     pyperformance: str = "subset"  # which pyperformance benchmarks, when "pyperformance" is in benches
+    # the chunks and their benchmarks: a run is only resumed with the same ones (the subset file may change)
+    pyperformance_chunks: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @staticmethod
     def make(variants: list[str], benches: list[str], flavor: str, quick: bool, pyperformance: str = "subset") -> "Plan":
@@ -56,7 +58,8 @@ class Plan:
         # full: three interleaved rounds of two processes each. pyperformance chunks run once
         # per variant (pyperformance spreads its own processes), --fast under QUICK.
         rounds, processes = (1, 1) if quick else (3, 2)
-        return Plan(tuple(variants), tuple(benches), flavor, quick, rounds, processes, pyperformance)
+        chunks = tuple((job.label, job.suite_benchmarks) for job in jobs_of(PYPERFORMANCE, pyperformance)) if PYPERFORMANCE in benches else ()
+        return Plan(tuple(variants), tuple(benches), flavor, quick, rounds, processes, pyperformance, chunks)
 
 
 def platform_folder() -> str:

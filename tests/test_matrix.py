@@ -101,7 +101,7 @@ def test_pyperformance_chunks_interleave_variants_and_run_once():
     labels = [job.label for _, job, _ in steps]
     first = labels[0]
     assert labels[:3] == [first] * 3 and [v for _, _, v in steps[:3]] == ["baseline", "a", "b"]
-    assert labels.index("pyperformance.memory.dict") > labels.index("pyperformance.time.text")
+    assert labels.index("pyperformance.memory.dict") > labels.index("pyperformance.time.numeric")  # time pass first
 
 
 def test_unknown_pyperformance_selection_lists_the_valid_ones():
@@ -164,3 +164,17 @@ def test_kill_tree_takes_the_steps_grandchildren_too(tmp_path):
         time.sleep(0.05)
     else:
         raise AssertionError("the grandchild outlived kill_tree")
+
+
+def test_a_run_of_another_pyperformance_subset_is_not_resumed(monkeypatch, tmp_path):
+    """The plan records the chunks' benchmarks: editing bench/pyperformance.toml starts a new run."""
+    from scripts import benchmarks
+
+    before = matrix.Plan.make(["baseline", "a"], ["pyperformance"], "release", False)
+    edited = tmp_path / "subset.toml"
+    edited.write_text('[groups.dict]\nwhy = "x"\nbenchmarks = ["json_loads"]\n')
+    monkeypatch.setattr(benchmarks, "PYPERFORMANCE_SUBSET_FILE", edited)
+    after = matrix.Plan.make(["baseline", "a"], ["pyperformance"], "release", False)
+    assert before != after
+    assert after.pyperformance_chunks == (("pyperformance.time.dict", ("json_loads",)), ("pyperformance.memory.dict", ("json_loads",)))
+    assert matrix.Plan.make(["baseline"], ["giltest"], "release", False).pyperformance_chunks == ()
