@@ -56,13 +56,20 @@ def finished_runs(results: Path, version: str) -> list[RunRef]:
     return refs
 
 
-def pick_runs(refs: list[RunRef]) -> dict[tuple[str, str], RunRef]:
-    """For every (platform, variant other than baseline): the newest run that measured it."""
-    picked: dict[tuple[str, str], RunRef] = {}
+def pick_runs(refs: list[RunRef]) -> dict[tuple[str, str, str], RunRef]:
+    """For every (platform, variant other than baseline, result file): the newest run that has it.
+
+    Keyed by result file (giltest, dict_memory.memory, pyperformance.time.dict, ...), so a
+    newer run of one benchmark does not hide an older run of another.
+    """
+    picked: dict[tuple[str, str, str], RunRef] = {}
     for ref in sorted(refs, key=lambda r: r.path.name):
         for variant in ref.variants:
-            if variant != "baseline":
-                picked[(ref.platform, variant)] = ref
+            if variant == "baseline":
+                continue
+            for path in sorted((ref.path / variant).glob("*.json")):
+                if path.name != report.SIZES_FILE:
+                    picked[(ref.platform, variant, path.stem)] = ref
     return picked
 
 
@@ -82,17 +89,19 @@ def measurement_notes(run_dir: Path) -> dict[str, str]:
     return {key: ", ".join(sorted(values)) for key, values in seen.items() if values}
 
 
-def merged_ratios(picked: dict[tuple[str, str], RunRef]) -> pd.DataFrame:
+def merged_ratios(picked: dict[tuple[str, str, str], RunRef]) -> pd.DataFrame:
     """Every (platform, variant, benchmark): the ratio to baseline from the picked run."""
     frames = []
     tables: dict[Path, pd.DataFrame] = {}
-    for (platform, variant), ref in sorted(picked.items()):
+    for (platform, variant, source), ref in sorted(picked.items()):
         if ref.path not in tables:
             df = report.load_values(ref.path)
             names = [d.name for d in report.variant_dirs(ref.path)]
             tables[ref.path] = report.comparison_table(df, names)
         table = tables[ref.path]
-        part = table[(table.variant == variant) & table.get("ratio", pd.Series(dtype=float)).notna()].copy()
+        if "ratio" not in table:
+            continue
+        part = table[(table.variant == variant) & (table.source == source) & table.ratio.notna()].copy()
         part["platform"] = platform
         part["run"] = ref.path.name
         frames.append(part)
@@ -119,7 +128,7 @@ def write(results: Path, out: Path, version: str) -> Path:
     """Write out/report.md and out/charts/ from the finished runs under ``results``."""
     refs = finished_runs(results, version)
     picked = pick_runs(refs)
-    platforms = sorted({platform for platform, _ in picked})
+    platforms = sorted({platform for platform, _, _ in picked})
     if len(platforms) == 0:
         raise SystemExit(f"cross-report: no finished run of CPython {version} under {results}")
     ratios = merged_ratios(picked)
@@ -136,15 +145,19 @@ def write(results: Path, out: Path, version: str) -> Path:
              "compared. Times: rate ratio (above 1 is faster). Bytes: variant/baseline (below 1 is smaller). "
              "95% bootstrap interval; ▲ better and ▼ worse are significant at 5% (Welch's t-test). "
              f"Regenerate with `python -m scripts cross-report --results {_shown(results)}`.", "",
-             "## Runs used", "", "| platform | variant | run |", "|---|---|---|"]
-    for (platform, variant), ref in sorted(picked.items()):
-        rel = Path(os.path.relpath(ref.path / "report.md", out)).as_posix()
-        lines.append(f"| {platform} | {variant} | [{ref.path.name}]({rel}) |")
+             "## Runs used", "", "| platform | variant | results | run |", "|---|---|---|---|"]
+    grouped: dict[tuple[str, str, Path], list[str]] = {}
+    for (platform, variant, source), ref in sorted(picked.items()):
+        grouped.setdefault((platform, variant, ref.path), []).append(source)
+    for (platform, variant, path), sources in grouped.items():
+        rel = Path(os.path.relpath(path / "report.md", out)).as_posix()
+        lines.append(f"| {platform} | {variant} | {', '.join(sources)} | [{path.name}]({rel}) |")
     lines += ["", "## How each platform measured", "",
               "The same benchmark name can measure a different quantity: Windows' working set is not Linux's "
               "resident set, and the load generator's own speed enters requests/s.", ""]
     notes = {platform: {} for platform in platforms}
-    for (platform, _), ref in picked.items():
+    for ref in {(platform, ref.path): ref for (platform, _, _), ref in picked.items()}.values():
+        platform = ref.platform
         for key, value in measurement_notes(ref.path).items():
             notes[platform].setdefault(MEASUREMENT_KEYS[key], set()).add(value)
     note_table = pd.DataFrame({p: {k: ", ".join(sorted(v)) for k, v in n.items()} for p, n in notes.items()}).fillna("–")
