@@ -248,7 +248,6 @@ def check_signature(python: Path, checks: list[str]) -> dict:
     return json.loads(proc.stdout)
 
 
-
 def _build_posix(spec: BuildSpec, jobs: int) -> Path:
     """configure (once per key) and make in the build folder; return the source tree used."""
     directory = spec.directory
