@@ -9,6 +9,8 @@ FLAVOR  ?= release
 JOBS    ?=
 TESTS   ?=
 REFLEAK ?=
+PATCHES_FROM ?=
+CHECKS  ?=
 VARIANTS ?=
 BENCH   ?=
 QUICK   ?=
@@ -20,7 +22,7 @@ PYPERFORMANCE ?=
 JOBS_ARG = $(if $(JOBS),--jobs $(JOBS))
 DICT_ARG = $(if $(DICT),--dict "$(DICT)")
 
-.PHONY: help deps fetch build regrtest lint-patches variants bench sweep-dict verify-condvar report cross-report test clean
+.PHONY: help deps fetch build regrtest lint-patches variants bench sweep-dict verify-condvar verify green-threads report cross-report test clean
 
 help:
 	@$(HARNESS) --help
@@ -35,7 +37,7 @@ build:
 	$(HARNESS) build --variant $(VARIANT) --flavor $(FLAVOR) $(JOBS_ARG) $(DICT_ARG)
 
 regrtest:
-	$(HARNESS) regrtest --variant $(VARIANT) --flavor $(FLAVOR) --tests "$(TESTS)" $(if $(REFLEAK),--refleak) $(JOBS_ARG) $(DICT_ARG)
+	$(HARNESS) regrtest --variant $(VARIANT) --flavor $(FLAVOR) --tests "$(TESTS)" $(if $(REFLEAK),--refleak) $(if $(PATCHES_FROM),--patches-from "$(PATCHES_FROM)") $(JOBS_ARG) $(DICT_ARG)
 
 lint-patches:
 	$(HARNESS) lint-patches
@@ -51,6 +53,12 @@ sweep-dict:
 
 verify-condvar:
 	$(HARNESS) verify-condvar $(if $(filter-out baseline,$(VARIANT)),--variant $(VARIANT)) $(JOBS_ARG)
+
+verify:
+	$(HARNESS) verify $(if $(VARIANTS),--variants "$(VARIANTS)") $(if $(CHECKS),--checks "$(CHECKS)") $(JOBS_ARG)
+
+green-threads:
+	$(HARNESS) green-threads --variant $(VARIANT) --flavor $(FLAVOR) $(JOBS_ARG)
 
 report:
 	$(HARNESS) report $(if $(RUN),--run "$(RUN)")

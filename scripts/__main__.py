@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import build as builder
 from . import deps, patches, regrtest, source, ui
-from .config import DEFAULT_FLAVOR, ROOT, load_pin, load_table
+from .config import CHECK_NAMES, DEFAULT_FLAVOR, ROOT, load_pin, load_table
 from .errors import HarnessError, UsageError
 
 
@@ -68,7 +68,7 @@ def cmd_regrtest(args: argparse.Namespace) -> int:
     if args.variant_tests and args.tests:
         raise UsageError("give either --tests or --variant-tests, not both")
     tests = list(spec.variant.regrtest) if args.variant_tests else args.tests.split()
-    return regrtest.regrtest(spec.label, args.flavor, tests, args.refleak, args.jobs)
+    return regrtest.regrtest(spec.label, args.flavor, tests, args.refleak, args.jobs, patches_from=args.patches_from)
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
@@ -146,7 +146,7 @@ def matrix_variants(table, names_text: str) -> list[str]:
 
 def variants_markdown(table) -> str:
     """The README's variants table, generated from variants.toml."""
-    rows = ["| variant | what it is | patches | configure and defines | signature |", "|---|---|---|---|---|"]
+    rows = ["| variant | what it is | patches | configure and defines | signature | checks |", "|---|---|---|---|---|---|"]
     for name, v in table.variants.items():
         build = " ".join([*v.configure_args, *(f"-D{d}" for d in v.defines)]) or "(default)"
         signature = [f"`{s}`" for s in v.signature]
@@ -155,7 +155,9 @@ def variants_markdown(table) -> str:
         patches = ", ".join(v.patches) or "(none)"
         if v.left_out:
             patches += "; left out: " + ", ".join(f"{p} ({why})" for p, why in v.left_out)
-        rows.append(f"| `{name}` | {v.description} | {patches} | {build} | {'; '.join(signature)} |")
+        known = dict(v.known_failures)
+        checks = ", ".join(c + (f" (known failure: {known[c]})" if c in known else "") for c in v.checks) or "(regrtest only)"
+        rows.append(f"| `{name}` | {v.description} | {patches} | {build} | {'; '.join(signature)} | {checks} |")
     rows += ["", "| flavor | what it is | configure |", "|---|---|---|"]
     for name, f in table.flavors.items():
         rows.append(f"| `{name}` | {f.description} | {' '.join(f.configure_args) or '(default)'} |")
@@ -163,55 +165,106 @@ def variants_markdown(table) -> str:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    """The one test command: harness tests, patch lint, build and regrtest every variant."""
-    started = time.monotonic()
+    """The one test command: harness tests, patch lint, build and regrtest every variant, verification checks."""
     _, table = _table()
     names = args.variants.split() if args.variants else list(table.variants)
     for name in names:
         table.variant(name)  # unknown names fail before any work
     python = deps.ensure_all()
-    steps: list[tuple[str, int, float]] = []
-
-    def record(label: str, func) -> None:
-        t0 = time.monotonic()
-        try:
-            status = func()
-        except HarnessError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            status = exc.exit_code
-        steps.append((label, status, time.monotonic() - t0))
-
-    ui.step("make test 1/6: the harness's own tests (pytest)")
-    record("pytest tests/", lambda: subprocess.run([str(python), "-m", "pytest", "-q", "tests"], cwd=ROOT).returncode)
-    ui.step("make test 2/6: lint the patch series")
-    record("lint-patches", lambda: cmd_lint_patches(args))
-    ui.step(f"make test 3/6: build and regrtest every variant ({', '.join(names)}), release flavor")
+    steps: list[tuple[str, object]] = [
+        ("the harness's own tests (pytest)", lambda: subprocess.run([str(python), "-m", "pytest", "-q", "tests"], cwd=ROOT).returncode),
+        ("lint the patch series", lambda: cmd_lint_patches(args)),
+    ]
     for name in names:
         tests = list(table.variants[name].regrtest)
-        record(f"regrtest {name}: {' '.join(tests)}", lambda n=name, t=tests: regrtest.regrtest(n, DEFAULT_FLAVOR, t, False, args.jobs))
-    smoke = ["baseline", "freethreaded"] if "freethreaded" in names else names[:1]
-    ui.step("make test 4/6: the dict-sizing patch at upstream's knobs gives upstream's sizes")
-    from . import dict_defaults
+        steps.append((f"regrtest {name} (release): {' '.join(tests)}",
+                      lambda n=name, t=tests: regrtest.regrtest(n, DEFAULT_FLAVOR, t, False, args.jobs)))
+    from . import condvar_verify, dict_defaults
 
     if any(dict_defaults.dict_sizing.PATCH in table.variants[n].patches for n in names):
-        record("dict sizes at default knobs == baseline", lambda: dict_defaults.check(args.jobs))
-    ui.step("make test 5/6: model check and stress test of the semaphore condition variable")
-    from . import condvar_verify
-
+        steps.append(("the dict-sizing patch at upstream's knobs gives upstream's sizes", lambda: dict_defaults.check(args.jobs)))
     if condvar_verify.VARIANT in names:
-        record("verify-condvar: spin model + stress (plain, fallback, TSan, helgrind)",
-               lambda: condvar_verify.verify(condvar_verify.VARIANT, args.jobs))
-    ui.step(f"make test 6/6: smoke run of the benchmark matrix, QUICK, on {' and '.join(smoke)} (into build/smoke-results)")
+        steps.append(("verify-condvar: spin model + stress (plain, fallback, TSan, helgrind)",
+                      lambda: condvar_verify.verify(condvar_verify.VARIANT, args.jobs)))
+    steps += check_steps(table, names, list(CHECK_NAMES), make_test_only=True, jobs=args.jobs)
+    smoke = ["baseline", "freethreaded"] if "freethreaded" in names else names[:1]
     smoke_args = ["--variants", " ".join(smoke), "--quick", "--results", str(ROOT / "build" / "smoke-results")]
-    record(f"bench --quick {' '.join(smoke)}", lambda: _in_venv("matrix", smoke_args))
-    print("\nmake test summary:")
-    for label, status, seconds in steps:
-        print(f"  {'ok  ' if status == 0 else 'FAIL'} {label} ({ui.format_duration(seconds)})")
-    failed = sum(1 for _, status, _ in steps if status != 0)
-    passed = len(steps) - failed
+    steps.append((f"smoke run of the benchmark matrix, QUICK, on {' and '.join(smoke)} (into build/smoke-results)",
+                  lambda: _in_venv("matrix", smoke_args)))
+    return run_steps("make test", steps)
+
+
+def check_steps(table, names: list[str], wanted: list[str], make_test_only: bool, jobs: int | None) -> list[tuple[str, object]]:
+    """The verification checks as steps: baseline first on the union of each check's tests, then each variant."""
+    from . import checks
+
+    planned = checks.plan(table, names, wanted, make_test_only)
+    steps: list[tuple[str, object]] = []
+    for check in checks.CHECKS.values():
+        mine = [p for p in planned if p.check is check]
+        if not mine:
+            continue
+        union = checks.baseline_selection(mine, check.name)
+        if union:  # one baseline run covers every variant's selection
+            steps.append((f"{check.name} baseline (the reference): {' '.join(union)}",
+                          lambda c=check, u=union: regrtest.regrtest("baseline", c.flavor, u, False, jobs)))
+        for p in mine:
+            def run(p=p) -> tuple[int, str]:
+                status = p.check.run(p.variant, list(table.variants[p.variant].regrtest), jobs)
+                counted, verdict = checks.judge(p, status)
+                if verdict == "known":
+                    print(f"{p.label}: fails, as variants.toml marks it known-failing: {p.known_failure}")
+                return counted, verdict
+            steps.append((p.label, run))
+    return steps
+
+
+def run_steps(title: str, steps: list[tuple[str, object]]) -> int:
+    """Run labelled steps in order, each to its end whatever the others did; print a summary; 1 if any failed."""
+    started = time.monotonic()
+    done: list[tuple[str, str, float]] = []
+    for number, (label, func) in enumerate(steps, 1):
+        ui.step(f"{title} {number}/{len(steps)}: {label}")
+        t0 = time.monotonic()
+        try:
+            outcome = func()
+        except HarnessError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            outcome = exc.exit_code
+        status, verdict = outcome if isinstance(outcome, tuple) else (outcome, "ok" if outcome == 0 else "FAIL")
+        done.append((label, verdict if status == 0 or verdict.startswith("FAIL") else "FAIL", time.monotonic() - t0))
+    print(f"\n{title} summary:")
+    for label, verdict, seconds in done:
+        print(f"  {verdict:5} {label} ({ui.format_duration(seconds)})")
+    failed = sum(1 for _, verdict, _ in done if verdict.startswith("FAIL"))
+    known = sum(1 for _, verdict, _ in done if verdict == "known")
     print(f"  total time: {ui.format_duration(time.monotonic() - started)}")
-    print(f"make-test: {passed} passed, {failed} failed")
+    print(f"{title.replace(' ', '-')}: {len(done) - failed} passed ({known} known failure(s) among them), {failed} failed")
     return 1 if failed else 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Every verification check (asan, tsan, green threads) on the variants whose rows ask for it."""
+    _, table = _table()
+    names = args.variants.split() if args.variants else list(table.variants)
+    for name in names:
+        table.variant(name)
+    wanted = args.checks.split() if args.checks else list(CHECK_NAMES)
+    unknown = [c for c in wanted if c not in CHECK_NAMES]
+    if unknown:
+        raise UsageError(f"unknown check(s) {unknown}; valid checks: {', '.join(CHECK_NAMES)}")
+    steps = check_steps(table, names, wanted, make_test_only=False, jobs=args.jobs)
+    if not steps:
+        raise UsageError(f"none of {', '.join(names)} asks for {', '.join(wanted)} (see checks in variants.toml)")
+    return run_steps("make verify", steps)
+
+
+def cmd_green_threads(args: argparse.Namespace) -> int:
+    """gevent and eventlet on one variant, against baseline."""
+    from . import greenthreads
+
+    builder.resolve(args.variant, args.flavor)  # an unknown name lists the valid ones
+    return greenthreads.check(args.variant, args.flavor, args.jobs)
 
 
 def _in_venv(module: str, argv: list[str]) -> int:
@@ -230,7 +283,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
     _, table = _table()
     for name in args.variants.split():
         table.variant(name)
-    table.flavor(args.flavor)
+    if not table.flavor(args.flavor).benchmarks:
+        benchable = [f.name for f in table.flavors.values() if f.benchmarks]
+        raise UsageError(f"flavor {args.flavor} is for finding bugs: its sanitizer distorts every timing, so the "
+                         f"benchmarks refuse it; benchmark flavors: {', '.join(benchable)}")
     select(args.bench.split() or None)  # bad names fail here, before any install or build
     argv = ["--variants", args.variants, "--bench", args.bench, "--flavor", args.flavor]
     argv += (["--quick"] if args.quick else []) + (["--jobs", str(args.jobs)] if args.jobs else [])
@@ -296,6 +352,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--variant-tests", action="store_true",
                    help="the variant's own list from variants.toml (what make test runs): the areas its patches touch")
     p.add_argument("--refleak", action="store_true", help="run with -R 3:3 (needs --flavor debug)")
+    p.add_argument("--patches-from", default="", metavar="REV",
+                   help="build the variant from its patches as they were in git commit REV and run the named "
+                        "tests as the current patches have them: shows a new regression test failing before its fix")
     add("lint-patches", cmd_lint_patches, "check patch headers and that every patch set applies")
     p = add("variants", cmd_variants, "list the variants and flavors")
     p.add_argument("--markdown", action="store_true", help="print README's Markdown table")
@@ -329,7 +388,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--results", default="", help="a results root holding <platform>/<version>/<run-id>/ folders (default: results/)")
     p.add_argument("--out", default="", help="where report.md and charts/ go (default: <results>/cross-platform/<version>)")
     add("clean", cmd_clean, "remove build/ and src/ (keeps downloads/ and results/)")
-    p = add("test", cmd_test, "harness tests + patch lint + build and regrtest every variant")
+    p = add("verify", cmd_verify, "sanitizer (asan, tsan) and green-thread checks of the variants that ask for them")
+    p.add_argument("--variants", default="", help="limit to these variants (default: all)")
+    p.add_argument("--checks", default="", help=f"limit to these checks (default: all of {', '.join(CHECK_NAMES)})")
+    p.add_argument("--jobs", type=int, default=None)
+    p = add("green-threads", cmd_green_threads, "gevent and eventlet, monkey-patched, on one variant against baseline")
+    p.add_argument("--variant", default="native_condition", help="a variant from variants.toml")
+    p.add_argument("--flavor", default=DEFAULT_FLAVOR)
+    p.add_argument("--jobs", type=int, default=None)
+    p = add("test", cmd_test, "harness tests + patch lint + build and regrtest every variant + asan and green-thread checks")
     p.add_argument("--variants", default="", help="limit to these variants (default: all)")
     p.add_argument("--jobs", type=int, default=None)
     return top

@@ -49,6 +49,70 @@ def clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in ENV_TO_CLEAR}
 
 
+def flavor_env(spec: "BuildSpec", tree: Path) -> dict[str, str]:
+    """The flavor's runtime_env with its placeholders filled in for this build.
+
+    ``{source}`` is the build's source tree; ``{tsan_suppressions}`` CPython's own
+    ThreadSanitizer suppressions for the build (the free-threaded file with --disable-gil).
+    """
+    free_threaded = "--disable-gil" in spec.configure_args
+    suppressions = tree / "Tools" / "tsan" / ("suppressions_free_threading.txt" if free_threaded else "suppressions.txt")
+    fields = {"source": str(tree), "tsan_suppressions": str(suppressions)}
+    return {name: value.format(**fields) for name, value in spec.flavor.runtime_env}
+
+
+def run_env(spec: "BuildSpec") -> dict[str, str]:
+    """The environment for running a built interpreter: clean_env() plus the flavor's variables.
+
+    Every run of a sanitizer build (signature check, regrtest, verification) goes through
+    here, so ASAN_OPTIONS and TSAN_OPTIONS are the same wherever the interpreter runs.
+    """
+    env = clean_env()
+    if spec.flavor.runtime_env:
+        env.update(flavor_env(spec, ROOT / source_tree_of(spec)))
+    return env
+
+
+def source_tree_of(spec: "BuildSpec") -> str:
+    """The source tree a finished build was made from (variant.json), relative to ROOT."""
+    try:
+        return json.loads((spec.directory / "variant.json").read_text())["source_tree"]
+    except (OSError, KeyError, json.JSONDecodeError):
+        raise HarnessError(f"{spec.name} is not built yet (no {spec.directory / 'variant.json'}); run make build first") from None
+
+
+PROBE_SOURCE = "int main(void) { volatile int x = 1; return x - 1; }\n"
+
+
+def probe_compiler(flavor: Flavor, cc: str = "gcc") -> None:
+    """Fail before configure when ``cc`` cannot build and run a program with the flavor's flags.
+
+    A sanitizer needs its runtime library (libasan, libubsan, libtsan); without it configure
+    would fail deep in its log, or the build would fail at link time.
+    """
+    if not flavor.requires_cflags:
+        return
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="harness-probe-") as tmp:
+        src, exe = Path(tmp) / "probe.c", Path(tmp) / "probe"
+        src.write_text(PROBE_SOURCE)
+        for flag in flavor.requires_cflags:
+            try:
+                built = subprocess.run([cc, flag, str(src), "-o", str(exe)], capture_output=True, text=True)
+            except OSError as exc:
+                raise HarnessError(f"flavor {flavor.name} needs a C compiler ({cc}): {exc}") from None
+            ran = subprocess.run([str(exe)], capture_output=True, text=True) if built.returncode == 0 else None
+            if built.returncode != 0 or ran is None or ran.returncode != 0:
+                detail = (built.stderr if built.returncode != 0 else (ran.stderr if ran else "")).strip().splitlines()[-3:]
+                raise HarnessError(
+                    f"flavor {flavor.name} needs {cc} {flag}, which does not work on this machine "
+                    f"({'compile/link' if built.returncode != 0 else 'run'} failed: {' | '.join(detail) or 'no output'}). "
+                    f"The runtime library is missing: on Debian it comes with the compiler's package (gcc-12 ships "
+                    f"libasan8, libubsan1, libtsan2); install it, or pick another flavor."
+                )
+
+
 def ccache_env() -> dict[str, str]:
     """The environment for configure and make: ccache keys relative to the checkout.
 
@@ -69,13 +133,16 @@ class BuildSpec:
     flavor: Flavor
     patches: tuple[patches.Patch, ...]
     dict_overrides: tuple[tuple[str, str], ...] = ()  # DICT="knob=value ..." laid over the row
+    revision: str = ""  # PATCHES_FROM: the git commit the patches were taken from ("" = the work tree)
 
     @property
     def label(self) -> str:
-        """The variant as the matrix and results name it: ``tight_dict`` or ``tight_dict+dict-growth5_4``."""
-        if not self.dict_overrides:
-            return self.variant.name
-        return f"{self.variant.name}+{dict_sizing.slug(dict(self.dict_overrides))}"
+        """The variant as the matrix and results name it: ``tight_dict``, ``tight_dict+dict-growth5_4``,
+        or ``native_condition@536a938a12`` for a build of the patches as they were in that commit."""
+        label = self.variant.name
+        if self.dict_overrides:
+            label += f"+{dict_sizing.slug(dict(self.dict_overrides))}"
+        return label + (f"@{self.revision}" if self.revision else "")
 
     @property
     def name(self) -> str:
@@ -109,6 +176,9 @@ class BuildSpec:
     @property
     def windows(self) -> pcbuild.WindowsBuild:
         """The PCbuild invocation of this build (decided on any platform: a dry run shows it)."""
+        if "windows" not in self.flavor.platforms:
+            raise UsageError(f"flavor {self.flavor.name} has no Windows build (PCbuild offers no such switch in "
+                             f"{self.pin.version}); it builds on: {', '.join(self.flavor.platforms)}")
         return pcbuild.plan(self.directory, self.pin.version, self.flavor.windows_args,
                             self.variant.windows_args, self.windows_defines)
 
@@ -151,7 +221,7 @@ class BuildSpec:
 
 
 def resolve(variant_name: str, flavor_name: str, table: Table | None = None, pin: Pin | None = None,
-            dict_text: str = "") -> BuildSpec:
+            dict_text: str = "", patches_from: str = "") -> BuildSpec:
     """Validate the names (UsageError listing valid ones) and gather the build's inputs.
 
     ``variant_name`` may be a label such as ``tight_dict+dict-growth5_4`` (as results
@@ -176,8 +246,14 @@ def resolve(variant_name: str, flavor_name: str, table: Table | None = None, pin
             f"{variant_name!r} has none. Variants that have it: {', '.join(carriers) or 'none'}"
         )
     by_name = {p.name: p for p in series}
-    spec = BuildSpec(pin, variant, flavor, tuple(by_name[name] for name in variant.patches),
-                     tuple((k, overrides[k]) for k in dict_sizing.KNOBS if k in overrides))
+    chosen = [by_name[name] for name in variant.patches]
+    revision = ""
+    if patches_from:
+        if not variant.patches:
+            raise UsageError(f"PATCHES_FROM needs a variant with patches; {variant.name!r} has none")
+        revision, chosen = patches.at_revision(pin, patches_from, list(variant.patches))
+    spec = BuildSpec(pin, variant, flavor, tuple(chosen),
+                     tuple((k, overrides[k]) for k in dict_sizing.KNOBS if k in overrides), revision)
     _ = spec.dict_sizing  # validates the effective sizing before anything is built
     return spec
 
@@ -239,9 +315,9 @@ def _progress_hint(log: Path) -> str:
     return f"log: {lines[-1].strip()[:80]}" if lines else "no output yet"
 
 
-def check_signature(python: Path, checks: list[str]) -> dict:
+def check_signature(python: Path, checks: list[str], env: dict[str, str] | None = None) -> dict:
     """Run the signature checks with the built interpreter; return its answer."""
-    env = clean_env()
+    env = env if env is not None else clean_env()
     proc = subprocess.run([str(python), "-c", SIGNATURE_SCRIPT, json.dumps(checks)], capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         raise HarnessError(f"{python} could not run the signature check:\n{proc.stderr.strip()}")
@@ -255,6 +331,8 @@ def _build_posix(spec: BuildSpec, jobs: int) -> Path:
     deps.ensure_system_packages()
     pristine = source.pristine_tree(spec.pin)
     tree = patches.apply_set(pristine, list(spec.patches))
+    probe_compiler(spec.flavor)
+    env = {**ccache_env(), **flavor_env(spec, tree)}  # make runs ./python: the sanitizer options apply there too
     config_stamp = directory / ".harness-configured"
     log = directory / "build.log"
     if not (config_stamp.is_file() and config_stamp.read_text().strip() == key):
@@ -264,13 +342,13 @@ def _build_posix(spec: BuildSpec, jobs: int) -> Path:
         directory.mkdir(parents=True)
         cc = ["CC=ccache gcc"] if shutil.which("ccache") and shutil.which("gcc") else []
         ui.step(f"{spec.name}: configuring {tree.relative_to(ROOT)} ({' '.join(spec.configure_args) or 'no extra arguments'})")
-        run_logged([str(tree / "configure"), *spec.configure_args, *cc], directory, log, "configure", env=ccache_env())
+        run_logged([str(tree / "configure"), *spec.configure_args, *cc], directory, log, "configure", env=env)
         config_stamp.write_text(key + "\n")
     else:
         ui.step(f"{spec.name}: resuming an unfinished build in {directory.relative_to(ROOT)}")
     (directory / "variant.json").unlink(missing_ok=True)
     ui.step(f"{spec.name}: make -j{jobs} (log: {log.relative_to(ROOT)})")
-    run_logged(["make", f"-j{jobs}"], directory, log, "make", env=ccache_env())
+    run_logged(["make", f"-j{jobs}"], directory, log, "make", env=env)
     return tree
 
 
@@ -311,12 +389,15 @@ def build(spec: BuildSpec, jobs: int | None = None) -> Path:
             ui.step(f"{spec.name}: up to date ({directory.relative_to(ROOT)}); nothing to do")
             return metadata_path
     started = time.monotonic()
+    platform_name = "windows" if os.name == "nt" else "posix"
+    if platform_name not in spec.flavor.platforms:
+        raise UsageError(f"flavor {spec.flavor.name} cannot be built on {platform_name}; it builds on: {', '.join(spec.flavor.platforms)}")
     if os.name == "nt":
         tree = _build_windows(spec)
     else:
         tree = _build_posix(spec, jobs)
 
-    answer = check_signature(spec.python, spec.signature)
+    answer = check_signature(spec.python, spec.signature, {**clean_env(), **flavor_env(spec, tree)})
     failed = [r for r in answer["results"] if not r["ok"]]
     if failed:
         lines = "\n  ".join(f"{r['check']}" + (f" ({r['error']})" if r["error"] else "") for r in failed)
@@ -327,6 +408,7 @@ def build(spec: BuildSpec, jobs: int | None = None) -> Path:
     ui.step(f"{spec.name}: signature holds ({len(answer['results'])} checks)")
     metadata = {
         "variant": spec.label,
+        "patches_from": spec.revision or None,
         "base_variant": spec.variant.name,
         "flavor": spec.flavor.name,
         "description": spec.variant.description,
@@ -338,6 +420,7 @@ def build(spec: BuildSpec, jobs: int | None = None) -> Path:
         "configure_args": spec.configure_args if os.name != "nt" else list(spec.windows.command),
         "defines": spec.defines if os.name != "nt" else spec.windows_defines,
         "compiler_env": {"CL": spec.windows.cl} if os.name == "nt" else {},
+        "runtime_env": flavor_env(spec, tree),
         "dict_sizing": spec.dict_sizing.values if spec.dict_sizing else None,
         "compiler": compiler_version() if os.name != "nt" else "msvc (PCbuild)",
         "ccache": shutil.which("ccache") is not None,

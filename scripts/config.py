@@ -55,6 +55,22 @@ class Flavor:
     configure_args: tuple[str, ...]
     windows_args: tuple[str, ...]
     signature: tuple[str, ...]
+    # compiler flags the flavor needs; probed (compile, link, run) before configure so a
+    # compiler without, say, libtsan fails with a message naming what is missing
+    requires_cflags: tuple[str, ...] = ()
+    # environment for configure, make and every run of the built interpreter, e.g. the
+    # sanitizers' *_OPTIONS; "{source}" is the build's source tree, "{tsan_suppressions}"
+    # CPython's own Tools/tsan file for the build (GIL or free-threaded)
+    runtime_env: tuple[tuple[str, str], ...] = ()
+    # platforms the flavor can be built on ("posix", "windows")
+    platforms: tuple[str, ...] = ("posix", "windows")
+    # False for flavors that find bugs and distort timings (sanitizers): benchmarks refuse them
+    benchmarks: bool = True
+
+    @property
+    def sanitizer(self) -> bool:
+        """A flavor whose runtime reports memory errors, undefined behaviour or races."""
+        return bool(self.requires_cflags)
 
 
 @dataclass(frozen=True)
@@ -73,6 +89,15 @@ class Variant:
     # patches of the series deliberately not carried, each with the reason (used by
     # `plus`, "every patch that pays": a patch measured not to pay is left out, saying why)
     left_out: tuple[tuple[str, str], ...] = ()
+    # verification checks (scripts/checks.py) run on this variant besides its regrtest list
+    checks: tuple[str, ...] = ()
+    # { "check" = "reason" }: a check known to fail on this variant today, with the issue that
+    # fixes it; the check still runs, and a pass while marked is a failure (remove the mark)
+    known_failures: tuple[tuple[str, str], ...] = ()
+
+
+# The verification checks a variant row may ask for (scripts/checks.py runs them).
+CHECK_NAMES = ("asan", "tsan", "green_threads")
 
 
 @dataclass(frozen=True)
@@ -168,13 +193,28 @@ def load_table(path: Path | None = None, series: list[str] | None = None) -> Tab
         where = f"{path} [flavors.{name}]"
         if not NAME_RE.match(name):
             raise UsageError(f"{where}: flavor names are lowercase letters, digits and _")
-        _check_keys(where, row, {"description", "configure_args", "windows_args", "signature"})
+        _check_keys(where, row, {"description", "configure_args", "windows_args", "signature"},
+                    {"requires_cflags", "runtime_env", "platforms", "benchmarks"})
+        runtime_env = row.get("runtime_env", {})
+        if not isinstance(runtime_env, dict) or not all(
+                isinstance(k, str) and re.fullmatch(r"[A-Z_][A-Z0-9_]*", k) and isinstance(v, str) for k, v in runtime_env.items()):
+            raise UsageError(f"{where}: runtime_env must map environment variable names (upper case) to strings")
+        platforms = _str_list(where, "platforms", row.get("platforms", ["posix", "windows"]))
+        if not platforms or set(platforms) - {"posix", "windows"}:
+            raise UsageError(f"{where}: platforms must name at least one of posix, windows")
+        benchmarks = row.get("benchmarks", True)
+        if not isinstance(benchmarks, bool):
+            raise UsageError(f"{where}: benchmarks must be true or false")
         flavors[name] = Flavor(
             name=name,
             description=_str(where, "description", row["description"]),
             configure_args=_str_list(where, "configure_args", row["configure_args"]),
             windows_args=_str_list(where, "windows_args", row["windows_args"]),
             signature=_str_list(where, "signature", row["signature"]),
+            requires_cflags=_str_list(where, "requires_cflags", row.get("requires_cflags", [])),
+            runtime_env=tuple(sorted(runtime_env.items())),
+            platforms=platforms,
+            benchmarks=benchmarks,
         )
     if DEFAULT_FLAVOR not in flavors:
         raise UsageError(f"{path}: the default flavor {DEFAULT_FLAVOR!r} must be defined")
@@ -188,8 +228,17 @@ def load_table(path: Path | None = None, series: list[str] | None = None) -> Tab
             where,
             row,
             {"description", "patches", "configure_args", "windows_args", "defines", "windows_defines", "signature", "regrtest"},
-            {"left_out"},
+            {"left_out", "checks", "known_failures"},
         )
+        checks = _str_list(where, "checks", row.get("checks", []))
+        unknown_checks = [c for c in checks if c not in CHECK_NAMES]
+        if unknown_checks:
+            raise UsageError(f"{where}: unknown check(s) {unknown_checks}; valid checks: {', '.join(CHECK_NAMES)}")
+        known = row.get("known_failures", {})
+        if not isinstance(known, dict) or not all(isinstance(r, str) and r.strip() for r in known.values()):
+            raise UsageError(f"{where}: known_failures must map check names to the reason (and issue) for each")
+        if set(known) - set(checks):
+            raise UsageError(f"{where}: known_failures names {sorted(set(known) - set(checks))}, which are not in its checks")
         left_out = row.get("left_out", {})
         if not isinstance(left_out, dict) or not all(isinstance(r, str) and r.strip() for r in left_out.values()):
             raise UsageError(f"{where}: left_out must map patch names to the reason each is left out")
@@ -204,6 +253,8 @@ def load_table(path: Path | None = None, series: list[str] | None = None) -> Tab
             signature=_str_list(where, "signature", row["signature"]),
             regrtest=_str_list(where, "regrtest", row["regrtest"]),
             left_out=tuple(sorted(left_out.items())),
+            checks=checks,
+            known_failures=tuple(sorted(known.items())),
         )
         both = sorted(set(variant.patches) & set(left_out))
         if both:

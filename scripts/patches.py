@@ -21,7 +21,7 @@ from pathlib import Path
 
 from . import ui
 from .config import ROOT, Pin
-from .errors import HarnessError
+from .errors import HarnessError, UsageError
 
 # DEP-3 lets git's own fields stand in: Subject for Description, From for Author.
 REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
@@ -124,6 +124,30 @@ def _git_apply(patch: Patch, tree: Path, check_only: bool = False) -> None:
             + (f" (failing file(s): {', '.join(files)})" if files else "")
             + ":\n    " + "\n    ".join(proc.stderr.strip().splitlines()[-6:])
         )
+
+
+def at_revision(pin: Pin, revision: str, names: list[str], root: Path = ROOT) -> tuple[str, list[Patch]]:
+    """The named patches as they were in git revision ``revision``: (short commit, patches).
+
+    They are written to build/patches-at/<commit>/ so a build can be made from them, e.g.
+    to show a new regression test failing on the patch before its fix.
+    """
+    found = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "--short=10", f"{revision}^{{commit}}"],
+                           cwd=root, capture_output=True, text=True)
+    if found.returncode != 0:
+        raise UsageError(f"PATCHES_FROM={revision!r}: not a git revision of {root}")
+    commit = found.stdout.strip()
+    folder = root / "build" / "patches-at" / commit
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for name in names:
+        shown = subprocess.run(["git", "show", f"{commit}:patches/{pin.series}/{name}"], cwd=root, capture_output=True)
+        if shown.returncode != 0:
+            raise UsageError(f"PATCHES_FROM={revision}: {name} does not exist in commit {commit}")
+        path = folder / name
+        path.write_bytes(shown.stdout)
+        out.append(Patch(name, path))
+    return commit, out
 
 
 def apply_set(pristine: Path, patches: list[Patch]) -> Path:

@@ -15,6 +15,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -24,7 +25,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import build as builder
-from . import ui
+from . import patches, sanitizers, source, ui
+from .config import DEFAULT_FLAVOR
 from .errors import HarnessError, UsageError
 
 # Summary headers of regrtest whose listed tests count as failed.
@@ -49,6 +51,8 @@ class RegrtestResult:
     host: str = ""
     finished_at: str = ""
     log: str = ""
+    # sanitizer flavors: every report the run wrote (sanitizers.Report.as_json())
+    sanitizer_reports: list[dict] = field(default_factory=list)
 
     @property
     def broken(self) -> bool:
@@ -111,8 +115,12 @@ def results_path(spec: builder.BuildSpec, tests: list[str], refleak: bool) -> Pa
     return spec.directory / "regrtest" / f"{selection_id(tests, refleak)}.json"
 
 
-def run(spec: builder.BuildSpec, tests: list[str], refleak: bool, jobs: int) -> RegrtestResult:
-    """Run the selection on a built interpreter and save the result beside the build."""
+def run(spec: builder.BuildSpec, tests: list[str], refleak: bool, jobs: int, testdir: Path | None = None) -> RegrtestResult:
+    """Run the selection on a built interpreter and save the result beside the build.
+
+    ``testdir``: run the test modules found there (regrtest --testdir) instead of the
+    build's own Lib/test.
+    """
     metadata = json.loads((spec.directory / "variant.json").read_text())
     out_dir = spec.directory / "regrtest"
     out_dir.mkdir(exist_ok=True)
@@ -123,9 +131,17 @@ def run(spec: builder.BuildSpec, tests: list[str], refleak: bool, jobs: int) -> 
     cmd = [str(spec.python), "-m", "test", f"-j{jobs}", "--rerun", f"--timeout={PER_TEST_TIMEOUT}", "--junit-xml", str(junit)]
     if refleak:
         cmd += ["-R", "3:3"]
+    if testdir is not None:
+        cmd += ["--testdir", str(testdir)]
     cmd += tests
     ui.step(f"{spec.name}: python -m test {' '.join(cmd[3:])}")
-    env = builder.clean_env()
+    reports_dir = out_dir / f"{sel}.sanitizer"
+    if reports_dir.exists():
+        shutil.rmtree(reports_dir)
+    env = builder.run_env(spec)
+    if spec.flavor.sanitizer:
+        reports_dir.mkdir()
+        env = sanitizers.with_log_path(env, reports_dir)
     start = time.monotonic()
     lines: list[str] = []
     with log.open("w") as out:
@@ -151,6 +167,7 @@ def run(spec: builder.BuildSpec, tests: list[str], refleak: bool, jobs: int) -> 
         host=platform.node(),
         finished_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         log=str(log),
+        sanitizer_reports=[r.as_json() for r in sanitizers.collect(reports_dir)],
     )
     path = results_path(spec, tests, refleak)
     path.write_text(json.dumps(asdict(result), indent=2) + "\n")
@@ -193,21 +210,107 @@ def default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+def _module(name: str) -> str:
+    """The test module a selected name or a failure belongs to ("test_a.test_b" -> "test_a")."""
+    return name.split(".", 1)[0].split(":", 1)[0]
+
+
+def restricted(result: RegrtestResult, tests: list[str]) -> RegrtestResult:
+    """A result of a larger selection narrowed to ``tests``' modules (sanitizer reports kept whole)."""
+    wanted = {_module(t) for t in tests}
+    failed = [m for m in result.failed if _module(m) in wanted]
+    cases = {m: c for m, c in result.failed_cases.items() if _module(m) in wanted}
+    return RegrtestResult(**{**asdict(result), "tests": tests, "failed": failed, "failed_cases": cases})
+
+
+def saved_superset(base_spec: builder.BuildSpec, tests: list[str], refleak: bool, key: str) -> RegrtestResult | None:
+    """A saved baseline result of this build whose selection holds every module of ``tests``.
+
+    The whole-suite run (no tests named) holds everything. Reports of the larger run's other
+    tests count as baseline's too, which can only make the comparison more lenient.
+    """
+    exact = load(results_path(base_spec, tests, refleak))
+    candidates = [exact] if exact else []
+    folder = base_spec.directory / "regrtest"
+    if folder.is_dir():
+        candidates += [r for p in sorted(folder.glob("*.json")) if (r := load(p)) is not None]
+    wanted = {_module(t) for t in tests}
+    for saved in candidates:
+        if saved.build_key != key or saved.broken or saved.refleak != refleak:
+            continue
+        if saved.tests and not wanted <= {_module(t) for t in saved.tests}:
+            continue
+        if not tests and saved.tests:
+            continue
+        return saved if sorted(saved.tests) == sorted(tests) else restricted(saved, tests)
+    return None
+
+
 def baseline_result(spec: builder.BuildSpec, tests: list[str], refleak: bool, jobs: int) -> RegrtestResult:
-    """Baseline's result for the same flavor and selection: reused while its build is unchanged."""
+    """Baseline's result for the same flavor and selection (or a saved run of a larger one): reused while its build is unchanged."""
     base_spec = builder.resolve("baseline", spec.flavor.name)
     builder.build(base_spec, jobs)
     base_key = json.loads((base_spec.directory / "variant.json").read_text())["build_key"]
-    saved = load(results_path(base_spec, tests, refleak))
-    if saved and saved.build_key == base_key and not saved.broken:
-        ui.step(f"reusing baseline's result for this selection from {saved.finished_at} ({results_path(base_spec, tests, refleak).relative_to(builder.ROOT)})")
+    saved = saved_superset(base_spec, tests, refleak, base_key)
+    if saved:
+        ui.step(f"reusing baseline's result of {' '.join(saved.tests) or 'the whole suite'} from {saved.finished_at} ({saved.log})")
         return saved
     ui.step("running the same tests on baseline first, to know which failures are not the patches'")
     return run(base_spec, tests, refleak, jobs)
 
 
-def regrtest(variant: str, flavor: str, tests: list[str], refleak: bool, jobs: int | None = None) -> int:
+def current_tests(variant: str, tests: list[str], into: Path) -> Path:
+    """Copy the named test modules, as the variant's current patch set has them, into ``into``."""
+    spec = builder.resolve(variant, DEFAULT_FLAVOR)
+    tree = patches.apply_set(source.pristine_tree(spec.pin), list(spec.patches))
+    if into.exists():
+        shutil.rmtree(into)
+    into.mkdir(parents=True)
+    for module in dict.fromkeys(_module(t) for t in tests):
+        found = [p for p in (tree / "Lib" / "test" / module, tree / "Lib" / "test" / f"{module}.py") if p.exists()]
+        if not found:
+            raise UsageError(f"{module}: no such test module in the current patch set's Lib/test ({tree})")
+        if found[0].is_dir():
+            shutil.copytree(found[0], into / module)
+        else:
+            shutil.copy2(found[0], into / found[0].name)
+    return into
+
+
+def regrtest_before(variant: str, flavor: str, tests: list[str], refleak: bool, jobs: int, patches_from: str) -> int:
+    """Run the current patch set's version of ``tests`` on a build of the patches as they were at ``patches_from``.
+
+    This is how a regression test is shown to fail on the patch before its fix: the
+    test modules are copied from the current patch set into a --testdir, so the old
+    build runs the new tests. No baseline comparison: the answer is pass or fail.
+    """
+    if not tests:
+        raise UsageError("PATCHES_FROM needs TESTS: the test modules to run on the old patches")
+    spec = builder.resolve(variant, flavor, patches_from=patches_from)
+    builder.build(spec, jobs)
+    testdir = current_tests(variant, tests, spec.directory / "tests-from-current")
+    result = run(spec, tests, refleak, jobs, testdir=testdir)
+    print()
+    ui.step(f"{spec.name}: the current {' '.join(tests)} on the patches of commit {spec.revision}:")
+    if result.broken:
+        raise HarnessError(f"regrtest did not complete (exit {result.exit_code}); log: {result.log}")
+    for report in result.sanitizer_reports:
+        print(f"  sanitizer report: {report['signature']} ({report['file']})")
+    if result.failed or result.sanitizer_reports:
+        print(f"  FAILS before: {' '.join(result.failed) or 'sanitizer reports'}")
+        for module, cases in result.failed_cases.items():
+            for case in cases:
+                print(f"    {module}: {case}")
+        return 1
+    print("  passes on these patches too")
+    return 0
+
+
+def regrtest(variant: str, flavor: str, tests: list[str], refleak: bool, jobs: int | None = None,
+             patches_from: str = "") -> int:
     """Build if needed, run the tests, compare with baseline; return the exit status."""
+    if patches_from:
+        return regrtest_before(variant, flavor, tests, refleak, jobs or os.cpu_count() or 2, patches_from)
     spec = builder.resolve(variant, flavor)
     if refleak and "--with-pydebug" not in spec.flavor.configure_args:
         raise UsageError("REFLEAK=1 (-R 3:3) needs a debug build: add FLAVOR=debug")
@@ -227,14 +330,27 @@ def regrtest(variant: str, flavor: str, tests: list[str], refleak: bool, jobs: i
             print(f"    {module}: {len(cases)} failing case(s), e.g. {cases[0]}")
     else:
         print("  baseline has no failures in this selection on this machine")
+    if reference.sanitizer_reports:
+        known = sorted({r["signature"] for r in reference.sanitizer_reports})
+        print(f"  baseline's own sanitizer reports ({len(reference.sanitizer_reports)}, {len(known)} kinds; not counted against any patch):")
+        for signature in known:
+            print(f"    {signature}")
     if base is None:
         print(f"  {spec.name} is the baseline: nothing to compare against; results in {results_path(spec, tests, refleak)}")
         return 0
     news = new_failures(result, base)
+    new_reports = sanitizers.new_signatures(result.sanitizer_reports, base.sanitizer_reports)
+    if new_reports:
+        print(f"  FAIL: {spec.name} has {len(new_reports)} sanitizer report(s) that baseline does not have:")
+        for report in new_reports:
+            print(f"    {report['signature']}   ({report['file']})")
+            print("      " + report["excerpt"].replace("\n", "\n      "))
     if news:
         print(f"  FAIL: {spec.name} has {len(news)} failure(s) that baseline does not have:")
         for item in news:
             print(f"    {item}")
+        return 1
+    if new_reports:
         return 1
     fixed = sorted(set(base.failed) - set(result.failed))
     print(f"  OK: {spec.name} has no failure that baseline does not have" + (f" (and passes {' '.join(fixed)})" if fixed else ""))

@@ -1,0 +1,229 @@
+"""The verification machinery: sanitizer flavors, report signatures, checks, PATCHES_FROM.
+
+Real sanitizer builds are exercised by `make test` (asan) and `make verify` (tsan); these
+tests pin the logic around them on synthetic input, so a parser that stops recognising a
+report, or a known-failure mark that hides a pass, fails here in seconds.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from scripts import build as builder
+from scripts import checks, patches, regrtest, sanitizers
+from scripts.__main__ import main
+from scripts.config import CHECK_NAMES, load_pin, load_table
+from scripts.errors import HarnessError, UsageError
+
+REPO = Path(__file__).resolve().parent.parent
+TABLE = load_table(series=[p.name for p in patches.read_series(load_pin())])
+
+ASAN_REPORT = """\
+=================================================================
+==4242==ERROR: AddressSanitizer: heap-use-after-free on address 0x602000001230 at pc 0x55 bp 0x7f sp 0x7e
+READ of size 8 at 0x602000001230 thread T3
+    #0 0x5555 in cond_lock_acquire_blocking ../../../src/3.13.5/patched-1/Modules/_threadmodule.c:2211
+    #1 0x5556 in cond_wait ../../../src/3.13.5/patched-1/Modules/_threadmodule.c:2300
+    #2 0x5557 in _PyEval_EvalFrameDefault Python/generated_cases.c.h:1500
+
+0x602000001230 is located 16 bytes inside of 48-byte region [0x602000001220,0x602000001250)
+freed by thread T0 here:
+    #0 0x7777 in __interceptor_free ../../../../src/libsanitizer/asan/asan_malloc_linux.cpp:52
+    #1 0x5560 in lock_dealloc ../../../src/3.13.5/patched-1/Modules/_threadmodule.c:800
+
+previously allocated by thread T0 here:
+    #0 0x7778 in __interceptor_malloc ../../../../src/libsanitizer/asan/asan_malloc_linux.cpp:69
+    #1 0x5570 in PyType_GenericAlloc Objects/typeobject.c:2000
+
+SUMMARY: AddressSanitizer: heap-use-after-free ../Modules/_threadmodule.c:2211 in cond_lock_acquire_blocking
+"""
+
+TSAN_REPORT = """\
+==================
+WARNING: ThreadSanitizer: data race (pid=999)
+  Write of size 4 at 0x7b0c00000010 by thread T2:
+    #0 drop_gil /work/x/src/3.13.5/patched-2/Python/ceval_gil.c:301 (python+0x2a1b)
+    #1 _PyEval_ReleaseLock /work/x/src/3.13.5/patched-2/Python/ceval_gil.c:600 (python+0x2a1c)
+
+  Previous read of size 4 at 0x7b0c00000010 by main thread:
+    #0 take_gil /work/x/src/3.13.5/patched-2/Python/ceval_gil.c:401 (python+0x2b00)
+
+SUMMARY: ThreadSanitizer: data race /work/x/Python/ceval_gil.c:301 in drop_gil
+==================
+WARNING: ThreadSanitizer: lock-order-inversion (potential deadlock) (pid=999)
+    #0 pthread_mutex_lock <null> (libtsan.so.2+0x1)
+    #1 PyMUTEX_LOCK Python/condvar.h:80 (python+0x1)
+"""
+
+UBSAN_REPORT = """\
+../../../src/3.13.5/pristine/Objects/longobject.c:120:5: runtime error: signed integer overflow: 9223372036854775807 + 1 cannot be represented in type 'long int'
+    #0 0x1 in long_add ../../../src/3.13.5/pristine/Objects/longobject.c:120
+    #1 0x2 in binary_op1 Objects/abstract.c:900
+"""
+
+
+def test_asan_report_signature_names_the_kind_and_the_access_and_free_sites():
+    (report,) = sanitizers.parse_text(ASAN_REPORT, "asan.4242")
+    assert report.tool == "asan" and report.kind == "heap-use-after-free"
+    # interceptor frames are skipped; the access stack and the free stack each give one function
+    assert report.functions == ("cond_lock_acquire_blocking", "lock_dealloc")
+    assert report.signature == "asan: heap-use-after-free in cond_lock_acquire_blocking / lock_dealloc"
+
+
+def test_tsan_reports_are_split_and_signed_by_both_accesses():
+    race, inversion = sanitizers.parse_text(TSAN_REPORT)
+    assert race.signature == "tsan: data race in drop_gil / take_gil"
+    assert inversion.kind == "lock-order-inversion (potential deadlock)"
+    assert inversion.functions == ("PyMUTEX_LOCK",)  # the <null> and interceptor frames say nothing
+
+
+def test_ubsan_signature_does_not_depend_on_numbers_or_paths():
+    (report,) = sanitizers.parse_text(UBSAN_REPORT)
+    other = UBSAN_REPORT.replace("120:5", "133:9").replace("9223372036854775807", "5").replace("pristine", "patched-9")
+    (moved,) = sanitizers.parse_text(other)
+    assert report.tool == "ubsan" and report.signature == moved.signature
+    assert report.kind.startswith("signed integer overflow")
+
+
+def test_only_signatures_baseline_lacks_are_new():
+    base = [r.as_json() for r in sanitizers.parse_text(TSAN_REPORT)]
+    variant = base + [r.as_json() for r in sanitizers.parse_text(ASAN_REPORT)] * 2
+    news = sanitizers.new_signatures(variant, base)
+    assert [n["signature"] for n in news] == ["asan: heap-use-after-free in cond_lock_acquire_blocking / lock_dealloc"]
+    assert sanitizers.new_signatures(base, base) == []
+
+
+def test_log_path_is_added_to_each_sanitizer_option_present(tmp_path: Path):
+    env = sanitizers.with_log_path({"ASAN_OPTIONS": "detect_leaks=0", "TSAN_OPTIONS": "", "PATH": "/bin"}, tmp_path)
+    assert env["ASAN_OPTIONS"] == f"detect_leaks=0:log_path={tmp_path / 'asan'}"
+    assert env["TSAN_OPTIONS"] == f"log_path={tmp_path / 'tsan'}"
+    assert "UBSAN_OPTIONS" not in env and env["PATH"] == "/bin"
+
+
+def test_collect_reads_every_report_file(tmp_path: Path):
+    (tmp_path / "asan.1").write_text(ASAN_REPORT)
+    (tmp_path / "tsan.2").write_text(TSAN_REPORT)
+    assert [r.tool for r in sanitizers.collect(tmp_path)] == ["asan", "tsan", "tsan"]
+    assert sanitizers.collect(tmp_path / "missing") == []
+
+
+def test_sanitizer_flavors_are_posix_only_and_refused_by_benchmarks():
+    for name in ("asan", "tsan"):
+        flavor = TABLE.flavor(name)
+        assert flavor.sanitizer and not flavor.benchmarks and flavor.platforms == ("posix",)
+    assert TABLE.flavor("release").benchmarks and not TABLE.flavor("release").sanitizer
+    asan = dict(TABLE.flavor("asan").runtime_env)
+    assert "detect_leaks=0" in asan["ASAN_OPTIONS"] and "halt_on_error=1" in asan["UBSAN_OPTIONS"]
+
+
+def test_tsan_suppressions_are_cpythons_own_file_for_the_build(tmp_path: Path):
+    gil = builder.resolve("io_gil", "tsan")
+    ft = builder.resolve("freethreaded", "tsan")
+    assert builder.flavor_env(gil, tmp_path)["TSAN_OPTIONS"].startswith(f"suppressions={tmp_path}/Tools/tsan/suppressions.txt")
+    assert "suppressions_free_threading.txt" in builder.flavor_env(ft, tmp_path)["TSAN_OPTIONS"]
+    assert builder.flavor_env(builder.resolve("io_gil", "release"), tmp_path) == {}
+
+
+def test_bench_refuses_a_sanitizer_flavor(capsys):
+    assert main(["bench", "--flavor", "asan", "--variants", "baseline"]) == 2
+    assert "benchmark flavors: release, pgo, debug" in capsys.readouterr().err
+
+
+def test_windows_dry_run_refuses_a_posix_only_flavor(capsys):
+    assert main(["build", "--variant", "plus", "--flavor", "tsan", "--dry-run", "--platform", "windows"]) == 2
+    assert "flavor tsan has no Windows build" in capsys.readouterr().err
+
+
+def test_unknown_flavor_lists_the_sanitizers(capsys):
+    assert main(["build", "--variant", "plus", "--flavor", "msan"]) == 2
+    assert "valid flavors: release, pgo, debug, asan, tsan" in capsys.readouterr().err
+
+
+def test_probe_names_the_flag_a_compiler_lacks(tmp_path: Path):
+    fake_cc = tmp_path / "cc"
+    fake_cc.write_text("#!/bin/sh\necho 'cannot find -ltsan' >&2\nexit 1\n")
+    fake_cc.chmod(0o755)
+    with pytest.raises(HarnessError, match=r"needs .*cc -fsanitize=thread, which does not work.*cannot find -ltsan"):
+        builder.probe_compiler(TABLE.flavor("tsan"), cc=str(fake_cc))
+    builder.probe_compiler(TABLE.flavor("release"), cc=str(fake_cc))  # nothing to probe: no call
+
+
+def test_every_check_is_defined_and_rows_name_only_known_checks():
+    assert tuple(checks.CHECKS) == CHECK_NAMES
+    for variant in TABLE.variants.values():
+        assert set(variant.checks) <= set(CHECK_NAMES)
+        assert set(dict(variant.known_failures)) <= set(variant.checks)
+
+
+def test_make_test_plans_asan_and_green_threads_and_verify_adds_tsan():
+    names = list(TABLE.variants)
+    in_test = {(p.check.name, p.variant) for p in checks.plan(TABLE, names, list(CHECK_NAMES), make_test_only=True)}
+    assert {("asan", "plus"), ("asan", "sem_condvar"), ("green_threads", "native_condition"),
+            ("green_threads", "io_gil"), ("green_threads", "plus")} <= in_test
+    assert not any(name == "tsan" for name, _ in in_test)
+    in_verify = {(p.check.name, p.variant) for p in checks.plan(TABLE, names, list(CHECK_NAMES), make_test_only=False)}
+    assert {("tsan", "io_gil"), ("tsan", "sem_condvar")} <= in_verify
+
+
+def test_baseline_runs_the_union_of_the_asan_selections_once():
+    planned = checks.plan(TABLE, list(TABLE.variants), ["asan"], make_test_only=True)
+    union = checks.baseline_selection(planned, "asan")
+    for p in planned:
+        assert set(p.tests) <= set(union)
+    assert len(union) == len(set(union))
+
+
+def test_a_known_failure_is_not_counted_but_a_pass_under_the_mark_is():
+    check = checks.CHECKS["green_threads"]
+    marked = checks.Planned(check, "native_condition", (), "issue 18: deadlock")
+    plain = checks.Planned(check, "io_gil", (), None)
+    assert checks.judge(marked, 1) == (0, "known")
+    assert checks.judge(marked, 0)[0] == 1 and "remove the mark" in checks.judge(marked, 0)[1]
+    assert checks.judge(plain, 1) == (1, "FAIL") and checks.judge(plain, 0) == (0, "ok")
+
+
+def _result(tests: list[str], failed: list[str], key: str = "k") -> regrtest.RegrtestResult:
+    return regrtest.RegrtestResult(build="baseline-asan", tests=tests, refleak=False, exit_code=2 if failed else 0,
+                                   failed=failed, failed_cases={m: ["case"] for m in failed}, build_key=key)
+
+
+def test_a_saved_larger_baseline_run_is_narrowed_to_the_selection(tmp_path: Path, monkeypatch):
+    spec = builder.resolve("baseline", "asan")
+    monkeypatch.setattr(builder.BuildSpec, "directory", property(lambda self: tmp_path))
+    (tmp_path / "regrtest").mkdir()
+    big = _result(["test_sys", "test_os", "test_threading"], ["test_os", "test_threading"])
+    import dataclasses
+    import json
+
+    (tmp_path / "regrtest" / "big.json").write_text(json.dumps(dataclasses.asdict(big)))
+    got = regrtest.saved_superset(spec, ["test_threading", "test_sys"], False, "k")
+    assert got is not None and got.failed == ["test_threading"] and set(got.failed_cases) == {"test_threading"}
+    assert regrtest.saved_superset(spec, ["test_dict"], False, "k") is None  # not covered
+    assert regrtest.saved_superset(spec, ["test_sys"], False, "other-key") is None  # another build
+
+
+def test_patches_from_an_unknown_revision_or_a_missing_patch_is_refused(tmp_path: Path):
+    pin = load_pin()
+    with pytest.raises(UsageError, match="not a git revision"):
+        patches.at_revision(pin, "no-such-rev-xyz", ["0002-native-condition.patch"])
+    repo = tmp_path / "repo"
+    (repo / "patches" / pin.series).mkdir(parents=True)
+    (repo / "patches" / pin.series / "0002-native-condition.patch").write_text("old\n")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(repo)]
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "old"], check=True)
+    commit, got = patches.at_revision(pin, "HEAD", ["0002-native-condition.patch"], root=repo)
+    assert got[0].path.read_text() == "old\n" and got[0].path.is_relative_to(repo / "build" / "patches-at" / commit)
+    with pytest.raises(UsageError, match="0004-io-priority-gil.patch does not exist in commit"):
+        patches.at_revision(pin, "HEAD", ["0004-io-priority-gil.patch"], root=repo)
+
+
+def test_patches_from_builds_under_its_own_name():
+    spec = builder.resolve("native_condition", "release", patches_from="HEAD")
+    assert spec.revision and spec.name == f"native_condition@{spec.revision}"
+    with pytest.raises(UsageError, match="needs a variant with patches"):
+        builder.resolve("baseline", "release", patches_from="HEAD")
