@@ -330,7 +330,7 @@ def _build_posix(spec: BuildSpec, jobs: int) -> Path:
     key = spec.key()
     deps.ensure_system_packages()
     pristine = source.pristine_tree(spec.pin)
-    tree = patches.apply_set(pristine, list(spec.patches))
+    tree = patches.apply_set(pristine, list(spec.patches), tag=spec.revision)
     probe_compiler(spec.flavor)
     env = {**ccache_env(), **flavor_env(spec, tree)}  # make runs ./python: the sanitizer options apply there too
     config_stamp = directory / ".harness-configured"
@@ -355,7 +355,7 @@ def _build_posix(spec: BuildSpec, jobs: int) -> Path:
 def _build_windows(spec: BuildSpec) -> Path:
     """PCbuild\\build.bat in the build's own copy of its source tree; return the tree it came from."""
     pristine = source.pristine_tree(spec.pin)
-    tree = patches.apply_set(pristine, list(spec.patches))
+    tree = patches.apply_set(pristine, list(spec.patches), tag=spec.revision)
     directory = spec.directory
     key = spec.key()
     stamp = directory / ".harness-key"

@@ -137,3 +137,23 @@ def test_real_series_headers_are_complete():
 
     for patch in patches.read_series(load_pin()):
         assert patches.header_problems(patch.path) == [], patch.name
+
+
+def test_a_new_revision_of_a_patch_set_reuses_its_folder_and_an_old_one_keeps_its_tree(series_root):
+    """The tree is named by patch numbers, so ccache sees the same paths across revisions."""
+    pin, pristine, directory = series_root
+    add_patch(directory, "0001-good.patch", HEADER + GOOD_DIFF)
+    first = patches.apply_set(pristine, patches.read_series(pin))
+    assert first.name == "patched-0001"
+    (directory / "0001-good.patch").write_text(HEADER + GOOD_DIFF.replace("+line three", "+line THREE"))
+    second = patches.apply_set(pristine, patches.read_series(pin))
+    assert second == first and "line THREE" in (second / "Objects" / "dictobject.c").read_text()
+    (directory / "0001-good.patch").write_text(HEADER + BAD_DIFF)
+    with pytest.raises(patches.PatchFailed):
+        patches.apply_set(pristine, patches.read_series(pin))
+    assert "line THREE" in (first / "Objects" / "dictobject.c").read_text()  # a failed revision leaves the last tree
+    old = patches.Patch("0001-good.patch", directory / "old.patch")
+    old.path.write_text(HEADER + GOOD_DIFF)
+    tagged = patches.apply_set(pristine, [old], tag="abc123")
+    assert tagged.name == "patched-0001@abc123" and "line three" in (tagged / "Objects" / "dictobject.c").read_text()
+    assert sorted(p.name for p in pristine.parent.iterdir()) == ["patched-0001", "patched-0001@abc123", "pristine"]
