@@ -57,6 +57,25 @@ class Flavor:
     signature: tuple[str, ...]
 
 
+TARGET_GOALS = ("better", "no_worse")
+METRIC_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.]*$")
+DEFAULT_DELTA = 0.05  # non-inferiority margin of a "no_worse" target unless it declares its own
+
+
+@dataclass(frozen=True)
+class Target:
+    """A metric a patch exists for: it must come out better than baseline, or no worse.
+
+    ``metric`` is a row of the report's comparison table (a benchmark name, or a derived
+    per-process metric such as ``io_latency_cpu1.p99``); ``delta`` is the
+    non-inferiority margin of a ``no_worse`` goal.
+    """
+
+    metric: str
+    goal: str
+    delta: float = DEFAULT_DELTA
+
+
 @dataclass(frozen=True)
 class Variant:
     """One row of variants.toml: a named interpreter build."""
@@ -73,6 +92,9 @@ class Variant:
     # patches of the series deliberately not carried, each with the reason (used by
     # `plus`, "every patch that pays": a patch measured not to pay is left out, saying why)
     left_out: tuple[tuple[str, str], ...] = ()
+    # the metrics the variant's patches exist for (report: Holm over the "better" ones,
+    # non-inferiority for the "no_worse" ones)
+    targets: tuple[Target, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -128,6 +150,34 @@ def _str(where: str, key: str, value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise UsageError(f"{where}: {key} must be a non-empty string")
     return value
+
+
+def _targets(where: str, value: Any) -> tuple[Target, ...]:
+    """Validate a variant's ``targets``: a list of {metric, goal[, delta]} tables."""
+    if not isinstance(value, list):
+        raise UsageError(f"{where}: targets must be a list of {{ metric = ..., goal = ... }} tables")
+    targets = []
+    for i, row in enumerate(value):
+        at = f"{where} targets[{i}]"
+        if not isinstance(row, dict):
+            raise UsageError(f"{at}: must be a table {{ metric = ..., goal = ... }}")
+        _check_keys(at, row, {"metric", "goal"}, {"delta"})
+        metric = _str(at, "metric", row["metric"])
+        if not METRIC_RE.match(metric):
+            raise UsageError(f"{at}: metric {metric!r} is not a benchmark name (letters, digits, _ and .)")
+        if row["goal"] not in TARGET_GOALS:
+            raise UsageError(f"{at}: goal must be one of {', '.join(TARGET_GOALS)}, not {row['goal']!r}")
+        delta = row.get("delta", DEFAULT_DELTA)
+        if row["goal"] != "no_worse" and "delta" in row:
+            raise UsageError(f"{at}: delta is the margin of a no_worse goal only")
+        if isinstance(delta, bool) or not isinstance(delta, (int, float)) or not 0 < delta < 1:
+            raise UsageError(f"{at}: delta must be a number between 0 and 1 (a share: 0.05 is 5%)")
+        targets.append(Target(metric=metric, goal=row["goal"], delta=float(delta)))
+    seen = [t.metric for t in targets]
+    doubled = sorted({m for m in seen if seen.count(m) > 1})
+    if doubled:
+        raise UsageError(f"{where}: target metric(s) {doubled} listed twice")
+    return tuple(targets)
 
 
 def load_pin(path: Path | None = None) -> Pin:
@@ -188,7 +238,7 @@ def load_table(path: Path | None = None, series: list[str] | None = None) -> Tab
             where,
             row,
             {"description", "patches", "configure_args", "windows_args", "defines", "windows_defines", "signature", "regrtest"},
-            {"left_out"},
+            {"left_out", "targets"},
         )
         left_out = row.get("left_out", {})
         if not isinstance(left_out, dict) or not all(isinstance(r, str) and r.strip() for r in left_out.values()):
@@ -204,6 +254,7 @@ def load_table(path: Path | None = None, series: list[str] | None = None) -> Tab
             signature=_str_list(where, "signature", row["signature"]),
             regrtest=_str_list(where, "regrtest", row["regrtest"]),
             left_out=tuple(sorted(left_out.items())),
+            targets=_targets(where, row.get("targets", [])),
         )
         both = sorted(set(variant.patches) & set(left_out))
         if both:
@@ -228,6 +279,8 @@ def load_table(path: Path | None = None, series: list[str] | None = None) -> Tab
         variants[name] = variant
     if "baseline" not in variants:
         raise UsageError(f"{path}: the 'baseline' variant must exist (every comparison is against it)")
+    if variants["baseline"].targets:
+        raise UsageError(f"{path}: 'baseline' has no targets (every target is a comparison with it)")
     if variants["baseline"].patches or variants["baseline"].defines:
         raise UsageError(f"{path}: 'baseline' must be unpatched upstream (no patches, no defines)")
     return Table(variants=variants, flavors=flavors)
