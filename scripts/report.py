@@ -185,6 +185,8 @@ def targets_table(table: pd.DataFrame, variants: list[str], targets: dict[str, t
         for target in declared:
             hit = table[(table.variant == variant) & (table.benchmark == target.metric)] if not table.empty else table
             found.append(hit.iloc[0] if len(hit) and pd.notna(hit.iloc[0].get("ratio")) else None)
+        if all(f is None for f in found):
+            continue  # this run measured none of them (another benchmark family)
         better = [i for i, t in enumerate(declared) if t.goal == "better"]
         adjusted = holm([None if found[i] is None or pd.isna(found[i].p_value) else float(found[i].p_value) for i in better])
         holm_of = dict(zip(better, adjusted))
