@@ -234,6 +234,7 @@ def verdict_counts(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows).T
 
 
+AA_VARIANT = "baseline_aa"  # baseline built a second time: the A/A row
 CONVOY_SECONDS = 4e-3  # a hand-off this slow waited about a whole 5 ms switch interval: the convoy mode
 
 
@@ -598,6 +599,9 @@ def write_report(run_dir: Path) -> Path:
                 "Rows compared with baseline, called at raw p < 0.05 and at Benjamini-Hochberg q < 0.05 over every "
                 "row of this report; the difference between the two is what uncorrected testing would have called.", "",
                 md_table(counts, "variant"), ""]
+        if AA_VARIANT in counts.index:
+            out += [f"`{AA_VARIANT}` is baseline built again (A/A): each of its rows called better or worse is a "
+                    f"false positive, so its count is what noise alone produces in this run.", ""]
     sections = [
         ("giltest: hand-offs, CPU share, latency (value and 95% interval over processes)", giltest_headlines(df, variants, raw)),
         ("testserver: requests/s (95% interval) and latency", server_headlines(df, variants)),

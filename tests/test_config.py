@@ -110,7 +110,7 @@ def test_build_name():
 @pytest.mark.parametrize(
     "args, expected",
     [
-        (["build", "--variant", "nope"], "valid variants: baseline, freethreaded"),
+        (["build", "--variant", "nope"], "valid variants: baseline, baseline_aa, freethreaded"),
         (["build", "--flavor", "nope"], "valid flavors: release, pgo, debug"),
         (["regrtest", "--variant", "nope", "--tests", "test_dict"], "valid variants"),
         (["regrtest", "--refleak", "--tests", "test_dict"], "needs a debug build"),

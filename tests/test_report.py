@@ -144,3 +144,19 @@ def test_giltest_headlines_give_same_build_condition_ratios():
     assert cost["baseline"].startswith("3.30×") and cost["fast"].startswith("1.20×")
     handoff = table.loc["handoff_condition / handoff_lock: rate, same build"]
     assert handoff["baseline"].startswith("0.83×") and handoff["fast"].startswith("1.00×")
+
+
+def test_aa_row_counts_false_positives(tmp_path):
+    """baseline_aa (baseline built again) gets its own count row and the A/A sentence; equal data: no row differs."""
+    run = tmp_path / "results" / "linux-x86_64-2cpu" / "3.13.5" / "20260101T000000Z"
+    plan = {"variants": ["baseline", "baseline_aa"], "benches": ["giltest"], "flavor": "release",
+            "quick": True, "rounds": 1, "processes": 8}  # fmt: skip
+    run.mkdir(parents=True)
+    (run / "plan.json").write_text(json.dumps({"plan": plan}))
+    for variant, order in (("baseline", 1), ("baseline_aa", -1)):
+        (run / variant).mkdir()
+        values = {name: jitter(center)[::order] for name, center in (("lock_with_pass", 1e-7), ("gil_switch", 6e-4))}
+        suite(values).dump(str(run / variant / "giltest.json"))
+    text = report.write_report(run).read_text()
+    assert "`baseline_aa` is baseline built again (A/A)" in text
+    assert "| baseline_aa | 2 | 0 / 0 | 0 / 0 |" in text
