@@ -116,3 +116,41 @@ def test_pair_beside_cpu_runs_batches_until_the_window_is_covered():
     assert chunks == 0                    # no CPU thread
     assert giltest._run_pair("lock", 3, 0)[1] == 3   # no window: exactly one batch
     assert giltest.CPU_WINDOW >= 40 * 0.005          # at least 40 default switch intervals
+
+
+@pytest.mark.parametrize("kind", ["lock", "condition", "queue"])
+def test_one_pair_serves_a_whole_window_without_tear_down(kind, monkeypatch):
+    """One pong thread per value however many batches, and every batch is inside the timed window."""
+    giltest = load_giltest_module()
+    started = []
+    real = giltest._Thread
+
+    def counting(*args, **kwargs):
+        thread = real(*args, **kwargs)
+        started.append(thread.name)
+        return thread
+
+    monkeypatch.setattr(giltest, "_Thread", counting)
+    elapsed, trips, chunks = giltest._run_pair(kind, 5, 0, 0.03)
+    assert started == ["pong"]
+    assert elapsed >= 0.03 and trips % 5 == 0 and trips > 5
+    assert not [t for t in __import__("threading").enumerate() if t.name == "pong"]  # pong returned
+
+
+def test_a_failed_ping_still_stops_the_pong_thread(monkeypatch):
+    giltest = load_giltest_module()
+    real = giltest.PAIRS["queue"]
+
+    def broken():
+        ping, pong, finish = real()
+
+        def failing(rounds):
+            ping(rounds)
+            raise RuntimeError("ping failed")
+
+        return failing, pong, finish
+
+    monkeypatch.setitem(giltest.PAIRS, "queue", broken)
+    with pytest.raises(RuntimeError, match="ping failed"):
+        giltest._run_pair("queue", 3, 0, 0.01)
+    assert not [t for t in __import__("threading").enumerate() if t.name == "pong"]

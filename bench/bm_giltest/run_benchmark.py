@@ -25,7 +25,10 @@ handoff_*_cpu
     The same with one extra CPU-bound Python thread running beside the pair for
     the whole measurement.  A value covers batches of HANDOFFS_PER_VALUE
     hand-offs (fixed, not calibrated) until at least CPU_WINDOW seconds of
-    ping-pong: a GIL that gives CPU threads a turn every few switch intervals
+    ping-pong, run by ONE pair without a pause (the clock is read after each
+    batch; metadata giltest_pair = "continuous"; earlier runs started a new
+    pong thread for every batch and timed only the batches, so CPU turns could
+    fall in the untimed gaps): a GIL that gives CPU threads a turn every few switch intervals
     must be seen over many turns, or a fast pair's 100 hand-offs (about 2 ms)
     would fall between two turns and hide the CPU thread's share.  With an
     unpatched GIL the behaviour is bimodal: either the woken side
@@ -324,21 +327,25 @@ def bench_cpu_2threads(loops):
 
 
 # --- 3-7: hand-off pairs ------------------------------------------------------
-# Each _pair_* factory returns (ping, pong): ping(ready) runs in the calling
-# thread, pong(ready) in a new thread; both do `rounds` round trips (2 hand-offs
-# each).  pong sets `ready` before its first wait.
+# Each _pair_* factory returns (ping, pong, finish): ping(rounds) runs in the
+# calling thread and does `rounds` round trips (2 hand-offs each); it may be
+# called again and again.  pong(ready) runs in a new thread, sets `ready` before
+# its first wait and answers every round trip until finish() (called by the ping
+# side after its last round trip) tells it to return.  So one pair serves a whole
+# value: no thread is started or joined between two batches.
 
 def _timeout(what):
     raise RuntimeError("%s: no hand-off within %.0f s" % (what, WAIT_TIMEOUT))
 
 
-def _pair_lock(rounds):
+def _pair_lock():
     ping_lock = threading.Lock()
     pong_lock = threading.Lock()
     ping_lock.acquire()
     pong_lock.acquire()
+    stop = [False]
 
-    def ping():
+    def ping(rounds):
         for _ in range(rounds):
             pong_lock.release()
             if not ping_lock.acquire(timeout=WAIT_TIMEOUT):
@@ -346,19 +353,26 @@ def _pair_lock(rounds):
 
     def pong(ready):
         ready.set()
-        for _ in range(rounds):
+        while True:
             if not pong_lock.acquire(timeout=WAIT_TIMEOUT):
                 _timeout("handoff_lock pong")
+            if stop[0]:
+                return
             ping_lock.release()
 
-    return ping, pong
+    def finish():
+        stop[0] = True
+        pong_lock.release()
+
+    return ping, pong, finish
 
 
-def _pair_condition(rounds):
+def _pair_condition():
     cond = threading.Condition()
     turn = [0]          # 0: ping's turn, 1: pong's turn
+    stop = [False]
 
-    def ping():
+    def ping(rounds):
         with cond:
             for _ in range(rounds):
                 turn[0] = 1
@@ -369,20 +383,28 @@ def _pair_condition(rounds):
     def pong(ready):
         with cond:
             ready.set()
-            for _ in range(rounds):
+            while True:
                 if not cond.wait_for(lambda: turn[0] == 1, WAIT_TIMEOUT):
                     _timeout("handoff_condition pong")
+                if stop[0]:
+                    return
                 turn[0] = 0
                 cond.notify()
 
-    return ping, pong
+    def finish():
+        with cond:
+            stop[0] = True
+            turn[0] = 1
+            cond.notify()
+
+    return ping, pong, finish
 
 
-def _pair_queue(rounds):
+def _pair_queue():
     to_pong = queue.Queue()
     to_ping = queue.Queue()
 
-    def ping():
+    def ping(rounds):
         try:
             for i in range(rounds):
                 to_pong.put(i)
@@ -393,12 +415,18 @@ def _pair_queue(rounds):
     def pong(ready):
         ready.set()
         try:
-            for _ in range(rounds):
-                to_ping.put(to_pong.get(timeout=WAIT_TIMEOUT))
+            while True:
+                item = to_pong.get(timeout=WAIT_TIMEOUT)
+                if item is None:
+                    return
+                to_ping.put(item)
         except queue.Empty:
             _timeout("handoff_queue pong")
 
-    return ping, pong
+    def finish():
+        to_pong.put(None)
+
+    return ping, pong, finish
 
 
 PAIRS = {"lock": _pair_lock, "condition": _pair_condition, "queue": _pair_queue}
@@ -408,33 +436,41 @@ def _run_pair(kind, rounds, ncpu, window=0.0):
     """Ping-pong beside `ncpu` CPU threads: batches of `rounds` round trips
     until at least `window` seconds of ping-pong (one batch if 0).
 
-    Returns (elapsed seconds, round trips, CPU chunks completed meanwhile),
-    counting only the time inside the batches, not the starting of the pong
-    thread between them.
+    One pair runs continuously for the whole value; the ping side reads the
+    clock after every batch, so the time measured has no gaps (the pong thread
+    is started before the clock starts and stopped after it stops).
+
+    Returns (elapsed seconds, round trips, CPU chunks completed meanwhile).
     """
     what = "handoff_%s%s" % (kind, "_cpu" if ncpu else "")
-    elapsed = 0.0
     trips = 0
-    chunks = 0
     with _CpuThreads(ncpu, what) as cpu:
-        while trips == 0 or elapsed < window:
-            ping, pong = PAIRS[kind](rounds)
-            ready = threading.Event()
-            th = _Thread(pong, (ready,), name="pong")
-            th.start()
-            try:
-                _wait(ready, what + ": pong start")
-                c0 = cpu.chunks()
-                t0 = time.perf_counter()
-                ping()
+        ping, pong, finish = PAIRS[kind]()
+        ready = threading.Event()
+        th = _Thread(pong, (ready,), name="pong")
+        th.start()
+        finished = False
+        try:
+            _wait(ready, what + ": pong start")
+            c0 = cpu.chunks()
+            t0 = time.perf_counter()
+            while True:
+                ping(rounds)
+                trips += rounds
                 t1 = time.perf_counter()
-                c1 = cpu.chunks()
-            finally:
-                _join([th], what)
-            elapsed += t1 - t0
-            trips += rounds
-            chunks += c1 - c0
-    return elapsed, trips, chunks
+                if t1 - t0 >= window:
+                    break
+            c1 = cpu.chunks()
+            finish()
+            finished = True
+        finally:
+            if not finished:
+                try:
+                    finish()    # a failed ping: let pong return if it can
+                except RuntimeError:
+                    pass
+            _join([th], what)
+    return t1 - t0, trips, c1 - c0
 
 
 def _handoff_func(kind, ncpu):
@@ -780,6 +816,7 @@ def main():
     runner.metadata["giltest_chunk"] = CHUNK
     runner.metadata["giltest_handoffs_per_value"] = HANDOFFS_PER_VALUE
     runner.metadata["giltest_cpu_window"] = CPU_WINDOW
+    runner.metadata["giltest_pair"] = "continuous"    # one pair per value, no tear-down between batches
     runner.metadata["giltest_switch_interval"] = SWITCH_INTERVAL
     runner.metadata["giltest_switch_check_every"] = SWITCH_CHECK_EVERY
     runner.metadata["giltest_latency_delay"] = "%g-%g s" % (
