@@ -24,6 +24,7 @@ if sys.version_info < (3, 11):  # tomllib is in the standard library from 3.11
     )
 import tomllib
 
+ENV_NAME_RE = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 ROOT = Path(os.environ.get("HARNESS_ROOT", Path(__file__).resolve().parent.parent))
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 DEFINE_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(=.*)?$")
@@ -95,6 +96,10 @@ class Variant:
     # the metrics the variant's patches exist for (report: Holm over the "better" ones,
     # non-inferiority for the "no_worse" ones)
     targets: tuple[Target, ...] = ()
+    # a runtime variant: another variant's build, run with these environment variables
+    # (the same-binary A/B: the policy switched by the environment, not by the code placement)
+    build_of: str = ""
+    environ: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -180,6 +185,37 @@ def _targets(where: str, value: Any) -> tuple[Target, ...]:
     return tuple(targets)
 
 
+def _runtime_variant(where: str, name: str, row: dict[str, Any]) -> Variant:
+    """A row ``{description, build_of, environ[, targets]}``: another variant's build, run differently."""
+    _check_keys(where, row, {"description", "build_of", "environ"}, {"targets"})
+    environ = row["environ"]
+    if not isinstance(environ, dict) or not environ:
+        raise UsageError(f"{where}: environ must map at least one variable name to its value")
+    for key, value in environ.items():
+        if not ENV_NAME_RE.match(key) or not isinstance(value, str):
+            raise UsageError(f"{where}: environ {key!r}: names are uppercase letters, digits and _, values strings")
+    return Variant(
+        name=name, description=_str(where, "description", row["description"]), patches=(), configure_args=(),
+        windows_args=(), defines=(), windows_defines=(), signature=(), regrtest=(),
+        targets=_targets(where, row.get("targets", [])), build_of=_str(where, "build_of", row["build_of"]),
+        environ=tuple(sorted(environ.items())),
+    )
+
+
+def _resolve_runtime(where: str, variant: Variant, variants: dict[str, Variant]) -> Variant:
+    """Copy the build fields of the variant a runtime variant runs (which must be a built one)."""
+    base = variants.get(variant.build_of)
+    if base is None:
+        raise UsageError(f"{where}: build_of names no variant: {variant.build_of!r}")
+    if base.build_of:
+        raise UsageError(f"{where}: build_of must name a built variant, not another runtime one ({base.name})")
+    return Variant(
+        name=variant.name, description=variant.description, patches=base.patches, configure_args=base.configure_args,
+        windows_args=base.windows_args, defines=base.defines, windows_defines=base.windows_defines,
+        signature=base.signature, regrtest=(), targets=variant.targets, build_of=base.name, environ=variant.environ,
+    )
+
+
 def load_pin(path: Path | None = None) -> Pin:
     """Read cpython.toml."""
     path = path or ROOT / "cpython.toml"
@@ -234,6 +270,9 @@ def load_table(path: Path | None = None, series: list[str] | None = None) -> Tab
         where = f"{path} [variants.{name}]"
         if not NAME_RE.match(name):
             raise UsageError(f"{where}: variant names are lowercase letters, digits and _")
+        if "build_of" in row:
+            variants[name] = _runtime_variant(where, name, row)
+            continue
         _check_keys(
             where,
             row,
@@ -277,6 +316,9 @@ def load_table(path: Path | None = None, series: list[str] | None = None) -> Tab
             if order != sorted(order):
                 raise UsageError(f"{where}: patches must be listed in series order")
         variants[name] = variant
+    for name, variant in list(variants.items()):
+        if variant.build_of:
+            variants[name] = _resolve_runtime(f"{path} [variants.{name}]", variant, variants)
     if "baseline" not in variants:
         raise UsageError(f"{path}: the 'baseline' variant must exist (every comparison is against it)")
     if variants["baseline"].targets:

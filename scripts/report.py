@@ -535,16 +535,58 @@ def full_table_md(table: pd.DataFrame) -> str:
     return md_table(shown[cols].set_index(pd.RangeIndex(len(shown))), index_label=None)
 
 
-def declared_targets() -> dict[str, tuple]:
-    """Each variant's ``targets`` from variants.toml (empty when the table cannot be read)."""
+def same_binary_table(df: pd.DataFrame, variants: list[str], pairs: dict[str, str],
+                      targets: dict[str, tuple]) -> pd.DataFrame:
+    """Same-binary A/B: each built variant against its runtime twin (``build_of``) in this run.
+
+    The twin runs the same binary with the policy switched off, so code placement is
+    the same on both sides. Rows: the built variant's declared targets (all its rows if
+    it declares none), as ratios of the variant to its twin, with BH q over these rows.
+    """
+    frames = []
+    for twin, built in pairs.items():
+        if twin not in variants or built not in variants:
+            continue
+        part = df[df.variant.isin([built, twin])].replace({"variant": {twin: "baseline"}})
+        table = comparison_table(part, ["baseline", built])
+        if table.empty or "ratio" not in table:
+            continue
+        table = table[table.variant == built]
+        wanted = [t.metric for t in targets.get(built, ())]
+        if wanted:
+            table = table[table.benchmark.isin(wanted)]
+        table = table.assign(comparison=f"{built} / {twin}")
+        frames.append(table)
+    if not frames:
+        return pd.DataFrame()
+    out = pd.concat(frames, ignore_index=True)
+    return pd.DataFrame({
+        "comparison": out.comparison, "metric": out.benchmark,
+        "ratio [95% CI]": [f"{r.ratio:.3f} [{r.ci_low:.3f}–{r.ci_high:.3f}]" for r in out.itertuples()],
+        "q (BH)": [f"{q:.3g}" if pd.notna(q) else "" for q in out.q_value], "verdict": out.verdict,
+        f"no worse (δ = {DELTA:g})": out.no_worse,
+    })
+
+
+def _variant_rows() -> dict:
+    """The variants of variants.toml (empty when the table cannot be read: the report needs only JSON)."""
     from . import config
     from .errors import HarnessError
 
     try:
-        table = config.load_table()
+        return config.load_table().variants
     except HarnessError:
         return {}
-    return {name: variant.targets for name, variant in table.variants.items() if variant.targets}
+
+
+def runtime_pairs() -> dict[str, str]:
+    """Runtime variants of variants.toml and the built variant each runs (``build_of``)."""
+    return {name: v.build_of for name, v in _variant_rows().items() if v.build_of}
+
+
+def declared_targets() -> dict[str, tuple]:
+    """Each variant's ``targets`` from variants.toml."""
+    return {name: v.targets for name, v in _variant_rows().items() if v.targets}
 
 
 def write_report(run_dir: Path) -> Path:
@@ -602,6 +644,12 @@ def write_report(run_dir: Path) -> Path:
         if AA_VARIANT in counts.index:
             out += [f"`{AA_VARIANT}` is baseline built again (A/A): each of its rows called better or worse is a "
                     f"false positive, so its count is what noise alone produces in this run.", ""]
+    same_binary = same_binary_table(df, variants, runtime_pairs(), declared_targets())
+    if not same_binary.empty:
+        out += ["## Same binary, policy on against off", "",
+                "The built variant against its runtime twin (the same binary, the policy switched off by the "
+                "environment), so code placement is equal on both sides; ratios oriented as against baseline.", "",
+                md_table(same_binary.set_index(pd.RangeIndex(len(same_binary))), index_label=None), ""]
     sections = [
         ("giltest: hand-offs, CPU share, latency (value and 95% interval over processes)", giltest_headlines(df, variants, raw)),
         ("testserver: requests/s (95% interval) and latency", server_headlines(df, variants)),

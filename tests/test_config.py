@@ -196,3 +196,28 @@ def test_every_declared_target_names_a_benchmark_the_harness_measures():
     for variant in load_table().variants.values():
         for target in variant.targets:
             assert target.metric in names | derived | servers, (variant.name, target.metric)
+
+
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        ('build_of = "nope"\nenviron = { A = "1" }', "build_of names no variant"),
+        ('build_of = "baseline"\nenviron = {}', "at least one variable"),
+        ('build_of = "baseline"\nenviron = { lower = "1" }', "uppercase"),
+        ('build_of = "baseline"\nenviron = { A = 1 }', "values strings"),
+        ('build_of = "baseline"\nenviron = { A = "1" }\npatches = []', "unknown key"),
+        ('build_of = "twin"\nenviron = { A = "1" }', "not another runtime one"),
+    ],
+)
+def test_bad_runtime_variants_are_refused(tmp_path, row, message):
+    twin = '[variants.twin]\ndescription = "t"\nbuild_of = "baseline"\nenviron = { B = "0" }\n\n'
+    text = GOOD_ROW + twin + f'[variants.other]\ndescription = "x"\n{row}\n'
+    with pytest.raises(UsageError, match=message):
+        load_table(write(tmp_path, text), series=[])
+
+
+def test_a_runtime_variant_copies_its_builds_fields(tmp_path):
+    text = GOOD_ROW + '[variants.twin]\ndescription = "t"\nbuild_of = "baseline"\nenviron = { B = "0" }\n'
+    twin = load_table(write(tmp_path, text), series=[]).variant("twin")
+    base = load_table(write(tmp_path, text), series=[]).variant("baseline")
+    assert (twin.signature, twin.patches, twin.regrtest, twin.environ) == (base.signature, base.patches, (), (("B", "0"),))

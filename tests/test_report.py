@@ -160,3 +160,19 @@ def test_aa_row_counts_false_positives(tmp_path):
     text = report.write_report(run).read_text()
     assert "`baseline_aa` is baseline built again (A/A)" in text
     assert "| baseline_aa | 2 | 0 / 0 | 0 / 0 |" in text
+
+
+def test_same_binary_section_compares_the_build_with_its_runtime_twin(tmp_path):
+    """io_gil against io_gil_off (variants.toml): hand-offs beside a CPU thread twice as fast on the same binary."""
+    run = tmp_path / "results" / "linux-x86_64-2cpu" / "3.13.5" / "20260101T000000Z"
+    plan = {"variants": ["baseline", "io_gil", "io_gil_off"], "benches": ["giltest"], "flavor": "release",
+            "quick": True, "rounds": 1, "processes": 8}  # fmt: skip
+    run.mkdir(parents=True)
+    (run / "plan.json").write_text(json.dumps({"plan": plan}))
+    for variant, center in (("baseline", 4e-3), ("io_gil", 2e-3), ("io_gil_off", 4e-3)):
+        (run / variant).mkdir()
+        suite({"handoff_lock_cpu": jitter(center), "handoff_lock": jitter(1e-5)}).dump(str(run / variant / "giltest.json"))
+    text = report.write_report(run).read_text()
+    section = text.split("## Same binary, policy on against off", 1)[1].split("\n## ", 1)[0]
+    assert "| io_gil / io_gil_off | handoff_lock_cpu | 2.000 [" in section
+    assert "| io_gil / io_gil_off | handoff_lock | 1.000 [" in section and "| better |" in section
