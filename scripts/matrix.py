@@ -95,6 +95,11 @@ def chunk_path(run_dir: Path, round_no: int, job: Job, variant: str) -> Path:
     return run_dir / ".partial" / job.label / variant / f"round{round_no}.json"
 
 
+def sidecar_path(chunk: Path) -> Path:
+    """The JSON-lines file a step with a sidecar writes beside its chunk (roundN.joint.jsonl)."""
+    return chunk.with_suffix(".joint.jsonl")
+
+
 def find_resumable(plan: Plan, builds: dict[str, str] | None = None) -> Path | None:
     """The newest unfinished run folder with the same plan and the same builds, if any.
 
@@ -220,6 +225,10 @@ def step_command(spec: builder.BuildSpec, venv_python: Path, job: Job, plan: Pla
             cmd.append("--track-memory")
         return cmd + inherit, spec.directory / "pyperformance"
     cmd = [str(venv_python), str(job.script), *job.args]
+    if job.sidecar:
+        side = sidecar_path(tmp)
+        side.unlink(missing_ok=True)  # a failed attempt's lines must not stay
+        cmd += [job.sidecar, str(side)]
     if job.processes:
         cmd += ["--processes", str(plan.processes), *inherit]
     return cmd + [job.output_flag, str(tmp)], tmp.parent
@@ -302,7 +311,21 @@ def merge(run_dir: Path, plan: Plan, metadata: dict[str, dict]) -> list[Path]:
                     data["harness_metadata"] = metadata[variant]
                     dest.write_text(json.dumps(data, indent=1) + "\n")
                 written.append(dest)
+                if job.sidecar:
+                    written.append(merge_sidecars(chunks, run_dir / variant / f"{job.label}.joint.jsonl"))
     return written
+
+
+def merge_sidecars(chunks: list[Path], dest: Path) -> Path:
+    """Concatenate the rounds' sidecar lines into ``dest``, each line tagged with its round."""
+    lines = []
+    for chunk in chunks:
+        side = sidecar_path(chunk)
+        if side.is_file():
+            round_no = int(chunk.stem.removeprefix("round"))
+            lines += [json.dumps({"round": round_no, **json.loads(line)}) for line in side.read_text().splitlines() if line]
+    dest.write_text("".join(line + "\n" for line in lines))
+    return dest
 
 
 def bench(variants: list[str], benches: list[str] | None, flavor: str = DEFAULT_FLAVOR, quick: bool = False,

@@ -396,6 +396,66 @@ def server_headlines(df: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows).T if rows else pd.DataFrame()
 
 
+JOINT_FILE = "giltest.joint.jsonl"
+
+
+def load_joint(run_dir: Path) -> pd.DataFrame:
+    """giltest's joint lines (``--joint-file``) of every variant, warmup calls dropped.
+
+    One row per measured window: variant, process (round and worker pid), bench,
+    elapsed, round_trips, cpu_chunks and the worker's context switches meanwhile.
+    """
+    rows = []
+    for vdir in variant_dirs(run_dir):
+        path = vdir / JOINT_FILE
+        if not path.is_file():
+            continue
+        lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        seen: set[tuple] = set()
+        for line in sorted(lines, key=lambda x: (x.get("round", 0), x["pid"], x["seq"])):
+            key = (line.get("round", 0), line["pid"], line["bench"])
+            if key not in seen:  # a worker's first call of a benchmark is pyperf's warmup
+                seen.add(key)
+                continue
+            rows.append({"variant": vdir.name, "process": f"{key[0]}/{key[1]}", **line})
+    return pd.DataFrame(rows)
+
+
+def joint_headlines(joint: pd.DataFrame, df: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
+    """Hand-off rate, the CPU thread's share and context switches from the SAME windows.
+
+    Per process: Σ hand-offs / Σ elapsed, Σ chunks / Σ elapsed against cpu_1thread's
+    rate, Σ context switches / Σ hand-offs; each cell the median over processes [95% CI].
+    """
+    if joint.empty:
+        return pd.DataFrame()
+    rows: dict[str, dict[str, str]] = {}
+    for prim in HANDOFF_PRIMITIVES:
+        name = f"handoff_{prim}_cpu"
+        for v in variants:
+            part = joint[(joint.variant == v) & (joint.bench == name)]
+            if part.empty:
+                continue
+            per = part.groupby("process").agg(elapsed=("elapsed", "sum"), trips=("round_trips", "sum"),
+                                              chunks=("cpu_chunks", "sum"),
+                                              vol=("voluntary_ctxt_switches", "sum"),
+                                              invol=("involuntary_ctxt_switches", "sum"))
+            handoffs = 2 * per.trips
+            rate = median_ci((handoffs / per.elapsed).to_numpy(), seed=f"joint/{name}/{v}")
+            rows.setdefault(f"{name}: hand-offs/s (joint windows)", {})[v] = f"{rate[0]:,.0f} ({rate[1]:,.0f}–{rate[2]:,.0f})"
+            solo = values_of(df, "cpu_1thread", v)
+            if len(solo):
+                share = (per.chunks / per.elapsed).to_numpy() * solo.mean()
+                rows.setdefault(f"{name}: CPU thread's rate over the same windows, % of cpu_1thread", {})[v] = \
+                    percent(*median_ci(share, seed=f"joint-share/{name}/{v}"))
+            switches = ((per.vol + per.invol) / handoffs).to_numpy()
+            low_high = median_ci(switches, seed=f"joint-cs/{name}/{v}")
+            rows.setdefault(f"{name}: the worker's context switches per hand-off", {})[v] = \
+                f"{low_high[0]:.2f} ({low_high[1]:.2f}–{low_high[2]:.2f}); involuntary {float((per.invol / handoffs).median()):.3f}"
+    frame = pd.DataFrame(rows).T
+    return frame.reindex(columns=[v for v in variants if v in frame.columns]).fillna("–")
+
+
 def dict_size_summary(sizes: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
     """Mean and worst ratio of getsizeof to baseline over n = 1..100, per construction."""
     if sizes.empty or "baseline" not in set(sizes.variant):
@@ -652,6 +712,8 @@ def write_report(run_dir: Path) -> Path:
                 md_table(same_binary.set_index(pd.RangeIndex(len(same_binary))), index_label=None), ""]
     sections = [
         ("giltest: hand-offs, CPU share, latency (value and 95% interval over processes)", giltest_headlines(df, variants, raw)),
+        ("giltest: joint measurements (rate, CPU share and context switches from the same windows; "
+         "median over processes and 95% interval)", joint_headlines(load_joint(run_dir), df, variants)),
         ("testserver: requests/s (95% interval) and latency", server_headlines(df, variants)),
     ]
     for title, frame in sections:

@@ -208,3 +208,25 @@ def test_a_runtime_variant_runs_its_twins_build_with_its_environment(tmp_path, m
     # without an environment nothing is added
     cmd, _ = matrix.step_command(None, Path(sys.executable), job, plan, out.with_suffix(".tmp"))
     assert "--inherit-environ" not in cmd
+
+
+def test_sidecar_files_are_passed_to_the_script_and_concatenated_by_round(tmp_path):
+    import json
+    import sys
+
+    from scripts.benchmarks import Job
+
+    job = Job("giltest", "main", sidecar="--joint-file")
+    assert matrix.jobs_of("giltest", "subset")[0].sidecar == "--joint-file"
+    plan = matrix.Plan.make(["baseline"], ["giltest"], "release", True)
+    tmp = tmp_path / "round0.tmp"
+    matrix.sidecar_path(tmp).write_text("stale\n")
+    cmd, _ = matrix.step_command(None, Path(sys.executable), job, plan, tmp)
+    assert cmd[cmd.index("--joint-file") + 1] == str(tmp_path / "round0.joint.jsonl")
+    assert not matrix.sidecar_path(tmp).exists()  # a failed attempt's lines are dropped
+    for n in (0, 1):
+        (tmp_path / f"round{n}.json").write_text("{}")
+        (tmp_path / f"round{n}.joint.jsonl").write_text(json.dumps({"pid": 10 + n, "seq": 1}) + "\n")
+    dest = matrix.merge_sidecars([tmp_path / "round0.json", tmp_path / "round1.json"], tmp_path / "giltest.joint.jsonl")
+    assert [json.loads(x) for x in dest.read_text().splitlines()] == [{"round": 0, "pid": 10, "seq": 1},
+                                                                     {"round": 1, "pid": 11, "seq": 1}]

@@ -176,3 +176,26 @@ def test_same_binary_section_compares_the_build_with_its_runtime_twin(tmp_path):
     section = text.split("## Same binary, policy on against off", 1)[1].split("\n## ", 1)[0]
     assert "| io_gil / io_gil_off | handoff_lock_cpu | 2.000 [" in section
     assert "| io_gil / io_gil_off | handoff_lock | 1.000 [" in section and "| better |" in section
+
+
+def test_joint_measurements_pair_rate_and_cpu_share_of_the_same_windows(tmp_path):
+    """Two workers, a warmup and two windows each: 0.2 s, 1,000 round trips, 4,000 chunks, 120 switches."""
+    run = tmp_path / "results" / "linux-x86_64-2cpu" / "3.13.5" / "20260101T000000Z"
+    plan = {"variants": ["baseline"], "benches": ["giltest"], "flavor": "release", "quick": True, "rounds": 1,
+            "processes": 2}  # fmt: skip
+    (run / "baseline").mkdir(parents=True)
+    (run / "plan.json").write_text(json.dumps({"plan": plan}))
+    suite({"cpu_1thread": [25e-6] * 4}).dump(str(run / "baseline" / "giltest.json"))
+    window = {"bench": "handoff_lock_cpu", "elapsed": 0.2, "round_trips": 1000, "cpu_chunks": 4000,
+              "voluntary_ctxt_switches": 100, "involuntary_ctxt_switches": 20}
+    warmup = {**window, "round_trips": 1, "cpu_chunks": 0}  # dropped: a worker's first call is the warmup
+    lines = [{"round": 0, "pid": pid, "seq": seq, **(warmup if seq == 1 else window)} for pid in (7, 8) for seq in (1, 2, 3)]
+    (run / "baseline" / report.JOINT_FILE).write_text("".join(json.dumps(x) + "\n" for x in lines))
+    joint = report.load_joint(run)
+    assert len(joint) == 4 and set(joint.process) == {"0/7", "0/8"}
+    table = report.joint_headlines(joint, report.load_values(run), ["baseline"])
+    assert table.loc["handoff_lock_cpu: hand-offs/s (joint windows)", "baseline"].startswith("10,000 (10,000–10,000)")
+    assert table.loc["handoff_lock_cpu: CPU thread's rate over the same windows, % of cpu_1thread", "baseline"].startswith("50%")
+    assert table.loc["handoff_lock_cpu: the worker's context switches per hand-off", "baseline"] == \
+        "0.06 (0.06–0.06); involuntary 0.010"
+    assert "joint measurements" in report.write_report(run).read_text()

@@ -132,17 +132,29 @@ RuntimeError instead of hanging), and the sender process stops by itself
 lifetime bound) and only uses 127.0.0.1.
 
 Options (besides pyperf's): --select NAME[,NAME...] runs only those
-benchmarks (unknown names: exit status 2), --list prints the names.
+benchmarks (unknown names: exit status 2), --list prints the names,
+--joint-file PATH appends one JSON line per handoff_*_cpu[.cpu_thread]
+window (pid, call number, round trips, CPU chunks, elapsed, voluntary and
+involuntary context switches of the worker: the joint measurement one pyperf
+value cannot hold; warmup calls included, each run's metadata has its
+worker's pid as giltest_pid).
 Runs on Python 3.11+, GIL and free-threaded builds.
 """
 
 import atexit
+import json
+import os
 import queue
 import socket
 import subprocess
 import sys
 import threading
 import time
+
+try:
+    import resource     # getrusage: context switches (not on Windows)
+except ImportError:
+    resource = None
 
 import pyperf
 
@@ -432,7 +444,35 @@ def _pair_queue():
 PAIRS = {"lock": _pair_lock, "condition": _pair_condition, "queue": _pair_queue}
 
 
-def _run_pair(kind, rounds, ncpu, window=0.0):
+# --joint-file: one JSON line per call of a handoff_*_cpu[.cpu_thread] function
+# (warmups included, in call order per worker pid; each run's metadata carries
+# its worker's pid as giltest_pid), holding what one pyperf value cannot: the
+# hand-offs AND the CPU thread's chunks over the same window, and the worker's
+# context switches meanwhile, so a report can pair rate and CPU share per value.
+_JOINT = {"path": None, "seq": 0}
+
+
+def _rusage():
+    if resource is None:
+        return None
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_nvcsw, ru.ru_nivcsw
+
+
+def _record_joint(name, elapsed, trips, chunks, ru0, ru1):
+    """Append one window's joint measurement to the --joint-file, if one was given."""
+    if _JOINT["path"] is None:
+        return
+    _JOINT["seq"] += 1
+    line = {"pid": os.getpid(), "seq": _JOINT["seq"], "bench": name,
+            "elapsed": elapsed, "round_trips": trips, "cpu_chunks": chunks,
+            "voluntary_ctxt_switches": None if ru0 is None else ru1[0] - ru0[0],
+            "involuntary_ctxt_switches": None if ru0 is None else ru1[1] - ru0[1]}
+    with open(_JOINT["path"], "a") as f:     # O_APPEND: workers' lines do not interleave
+        f.write(json.dumps(line) + "\n")
+
+
+def _run_pair(kind, rounds, ncpu, window=0.0, record=None):
     """Ping-pong beside `ncpu` CPU threads: batches of `rounds` round trips
     until at least `window` seconds of ping-pong (one batch if 0).
 
@@ -440,7 +480,8 @@ def _run_pair(kind, rounds, ncpu, window=0.0):
     clock after every batch, so the time measured has no gaps (the pong thread
     is started before the clock starts and stopped after it stops).
 
-    Returns (elapsed seconds, round trips, CPU chunks completed meanwhile).
+    Returns (elapsed seconds, round trips, CPU chunks completed meanwhile);
+    with `record` (a benchmark name) also appends them to the --joint-file.
     """
     what = "handoff_%s%s" % (kind, "_cpu" if ncpu else "")
     trips = 0
@@ -452,6 +493,7 @@ def _run_pair(kind, rounds, ncpu, window=0.0):
         finished = False
         try:
             _wait(ready, what + ": pong start")
+            ru0 = _rusage()
             c0 = cpu.chunks()
             t0 = time.perf_counter()
             while True:
@@ -461,6 +503,7 @@ def _run_pair(kind, rounds, ncpu, window=0.0):
                 if t1 - t0 >= window:
                     break
             c1 = cpu.chunks()
+            ru1 = _rusage()
             finish()
             finished = True
         finally:
@@ -470,6 +513,8 @@ def _run_pair(kind, rounds, ncpu, window=0.0):
                 except RuntimeError:
                     pass
             _join([th], what)
+    if record is not None:
+        _record_joint(record, t1 - t0, trips, c1 - c0, ru0, ru1)
     return t1 - t0, trips, c1 - c0
 
 
@@ -480,7 +525,8 @@ def _handoff_func(kind, ncpu):
             return _run_pair(kind, loops, 0)[0]
         # loops is forced to HANDOFFS_PER_VALUE // 2: time per `loops` round
         # trips, averaged over the whole window
-        elapsed, trips, _ = _run_pair(kind, loops, ncpu, CPU_WINDOW)
+        elapsed, trips, _ = _run_pair(kind, loops, ncpu, CPU_WINDOW,
+                                      record="handoff_%s_cpu" % kind)
         return elapsed * loops / trips
     return func
 
@@ -488,7 +534,8 @@ def _handoff_func(kind, ncpu):
 def _handoff_cpu_thread_func(kind):
     def func(loops):
         elapsed, _, chunks = _run_pair(kind, HANDOFFS_PER_VALUE // 2, 1,
-                                       CPU_WINDOW)
+                                       CPU_WINDOW,
+                                       record="handoff_%s_cpu.cpu_thread" % kind)
         if chunks <= 0:
             # The CPU thread did not finish a single chunk while the pair ran:
             # count it as one chunk over the whole time (an underestimate of
@@ -758,6 +805,8 @@ def _spec():
 def _add_cmdline_args(cmd, args):
     if args.select:
         cmd.extend(("--select", args.select))
+    if args.joint_file:
+        cmd.extend(("--joint-file", args.joint_file))
 
 
 def _parse_select(text):
@@ -812,6 +861,10 @@ def main():
         help="run only these benchmarks (comma-separated; see --list)")
     runner.argparser.add_argument(
         "--list", action="store_true", help="print the benchmark names and exit")
+    runner.argparser.add_argument(
+        "--joint-file", metavar="PATH", default=None,
+        help="append one JSON line per handoff_*_cpu window: round trips, CPU "
+             "chunks, elapsed and context switches of the same window")
     runner.metadata["description"] = "GIL / free-threading behaviour of threads"
     runner.metadata["giltest_chunk"] = CHUNK
     runner.metadata["giltest_handoffs_per_value"] = HANDOFFS_PER_VALUE
@@ -829,6 +882,8 @@ def main():
         "enabled" if is_gil_enabled is None or is_gil_enabled() else "disabled")
 
     args = runner.parse_args()
+    runner.metadata["giltest_pid"] = os.getpid()   # a worker's own pid: pairs its runs with --joint-file lines
+    _JOINT["path"] = os.path.abspath(args.joint_file) if args.joint_file else None
     if args.list:
         for name in BENCHMARKS:
             print(name)
