@@ -149,6 +149,8 @@ def variants_markdown(table) -> str:
     rows = ["| variant | what it is | patches | configure and defines | signature | checks |", "|---|---|---|---|---|---|"]
     for name, v in table.variants.items():
         build = " ".join([*v.configure_args, *(f"-D{d}" for d in v.defines)]) or "(default)"
+        if v.build_of:
+            build = f"`{v.build_of}`'s build, run with " + " ".join(f"{k}={val}" for k, val in v.environ)
         signature = [f"`{s}`" for s in v.signature]
         if any(p.startswith("0001-dict-sizing") for p in v.patches):
             signature.append("`_testinternalcapi.get_dict_sizing()` reports the defines")
@@ -175,7 +177,7 @@ def cmd_test(args: argparse.Namespace) -> int:
         ("the harness's own tests (pytest)", lambda: subprocess.run([str(python), "-m", "pytest", "-q", "tests"], cwd=ROOT).returncode),
         ("lint the patch series", lambda: cmd_lint_patches(args)),
     ]
-    for name in names:
+    for name in [n for n in names if not table.variants[n].build_of]:  # a runtime variant has no build of its own
         tests = list(table.variants[name].regrtest)
         steps.append((f"regrtest {name} (release): {' '.join(tests)}",
                       lambda n=name, t=tests: regrtest.regrtest(n, DEFAULT_FLAVOR, t, False, args.jobs)))

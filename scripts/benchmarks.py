@@ -34,6 +34,8 @@ class Job:
     ``output`` is "pyperf" (a pyperf suite; the rounds are merged into one) or "json"
     (the script's own JSON, deterministic, so ``once``: one round is enough).
     ``processes``: the harness passes ``--processes N`` (a pyperf.Runner script).
+    ``sidecar``: an option of the script naming a JSON-lines file it appends to beside its
+    output (giltest's joint measurements); the rounds' files are concatenated.
     """
 
     bench: str
@@ -46,6 +48,7 @@ class Job:
     # pyperformance jobs: the benchmarks of one chunk, and whether this is the memory pass
     suite_benchmarks: tuple[str, ...] = ()
     track_memory: bool = False
+    sidecar: str = ""
 
     @property
     def script(self) -> Path:
@@ -62,7 +65,7 @@ class Job:
 
 
 JOBS: dict[str, tuple[Job, ...]] = {
-    "giltest": (Job("giltest", "main"),),
+    "giltest": (Job("giltest", "main", sidecar="--joint-file"),),
     "testserver": (Job("testserver", "main"),),
     "dict_memory": (
         Job("dict_memory", "sizes", output_flag="--sizes-json", output="json", processes=False, once=True),

@@ -238,6 +238,8 @@ def resolve(variant_name: str, flavor_name: str, table: Table | None = None, pin
     if dict_text:
         overrides.update(dict_sizing.parse_overrides(dict_text))
     variant = table.variant(variant_name)
+    if variant.build_of:  # a runtime variant benchmarks another variant's build
+        variant = table.variant(variant.build_of)
     flavor = table.flavor(flavor_name)
     if overrides and dict_sizing.PATCH not in variant.patches:
         carriers = [n for n, v in table.variants.items() if dict_sizing.PATCH in v.patches]

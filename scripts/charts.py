@@ -19,7 +19,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from .dict_sizing import parse_slug  # noqa: E402
-from .stats import bootstrap_ci, rate, ratio_ci, values_of  # noqa: E402
+from .stats import median_ci, rate, rate_stat, ratio_ci, values_of  # noqa: E402
 
 COLORS = {"baseline": "#4c72b0", "freethreaded": "#dd8452"}
 PALETTE = ["#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c", "#ccb974", "#64b5cd"]
@@ -68,10 +68,16 @@ def _save(fig, folder: Path, name: str) -> list[Path]:
     return paths
 
 
+def _unit(df: pd.DataFrame, benchmark: str) -> str:
+    hit = df.loc[df.benchmark == benchmark, "unit"]
+    return str(hit.iloc[0]) if len(hit) else "second"
+
+
 def _rate_getter(df: pd.DataFrame):
+    """Rates over processes: 1 / mean time, or the mean of per-process rates."""
     def get(benchmark: str, variant: str):
         vals = values_of(df, benchmark, variant)
-        return rate(vals, f"{benchmark}/{variant}") if len(vals) else None
+        return rate(vals, f"{benchmark}/{variant}", unit=_unit(df, benchmark)) if len(vals) else None
 
     return get
 
@@ -95,7 +101,8 @@ def draw_all(folder: Path, df: pd.DataFrame, sizes: pd.DataFrame, table: pd.Data
             solo, beside = values_of(df, "cpu_1thread", variant), values_of(df, f"{bench}.cpu_thread", variant)
             if not (len(solo) and len(beside)):
                 return None
-            point, low, high = ratio_ci(solo, beside, seed=f"share/{bench}/{variant}")
+            point, low, high = ratio_ci(beside, solo, seed=f"share/{bench}/{variant}",
+                                        stat_num=rate_stat(_unit(df, f"{bench}.cpu_thread")), stat_den=rate_stat("second"))
             return 100 * point, 100 * low, 100 * high
 
         if with_cpu and grouped_bars(share_ax, with_cpu, variants, share, log=False):
@@ -103,7 +110,7 @@ def draw_all(folder: Path, df: pd.DataFrame, sizes: pd.DataFrame, table: pd.Data
             share_ax.set_title("what the CPU thread keeps meanwhile", fontsize=10)
         else:
             share_ax.set_visible(False)
-        fig.suptitle("giltest: thread hand-offs (error bars: 95% bootstrap intervals)")
+        fig.suptitle("giltest: thread hand-offs (error bars: 95% bootstrap intervals over processes)")
         written += _save(fig, folder, "giltest_handoffs")
 
     others = [n for n in ("cpu_1thread", "cpu_2threads", "gil_switch", "lock_with_pass", "condition_notify_nowaiter", "queue_put_get") if n in names]
@@ -120,14 +127,13 @@ def draw_all(folder: Path, df: pd.DataFrame, sizes: pd.DataFrame, table: pd.Data
         fig, axes = plt.subplots(1, 2, figsize=(9, 4), sharey=True)
         for ax, pct in zip(axes, (50, 99)):
             def getter(bench, variant, pct=pct):
-                vals = values_of(df, bench, variant)
+                vals = values_of(df, f"{bench}.p{pct}", variant)  # one p50 / p99 per process
                 if not len(vals):
                     return None
-                low, high = bootstrap_ci(vals, lambda a: np.percentile(a, pct), seed=f"{bench}/{variant}/{pct}")
-                return np.percentile(vals, pct) * 1e3, low * 1e3, high * 1e3
+                return median_ci(vals * 1e3, seed=f"{bench}/{variant}/{pct}")
 
             grouped_bars(ax, latency, variants, getter, log=True)
-            ax.set_title(f"p{pct}")
+            ax.set_title(f"p{pct}: median over processes of each one's p{pct}", fontsize=9)
             ax.set_ylabel("ms from send to handling (log)")
         axes[0].legend(fontsize=8)
         fig.suptitle("io_latency: a thread blocked in recv, with 0/1/2 CPU-bound threads")

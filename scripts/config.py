@@ -24,6 +24,7 @@ if sys.version_info < (3, 11):  # tomllib is in the standard library from 3.11
     )
 import tomllib
 
+ENV_NAME_RE = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 ROOT = Path(os.environ.get("HARNESS_ROOT", Path(__file__).resolve().parent.parent))
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 DEFINE_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(=.*)?$")
@@ -73,6 +74,25 @@ class Flavor:
         return bool(self.requires_cflags)
 
 
+TARGET_GOALS = ("better", "no_worse")
+METRIC_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.]*$")
+DEFAULT_DELTA = 0.05  # non-inferiority margin of a "no_worse" target unless it declares its own
+
+
+@dataclass(frozen=True)
+class Target:
+    """A metric a patch exists for: it must come out better than baseline, or no worse.
+
+    ``metric`` is a row of the report's comparison table (a benchmark name, or a derived
+    per-process metric such as ``io_latency_cpu1.p99``); ``delta`` is the
+    non-inferiority margin of a ``no_worse`` goal.
+    """
+
+    metric: str
+    goal: str
+    delta: float = DEFAULT_DELTA
+
+
 @dataclass(frozen=True)
 class Variant:
     """One row of variants.toml: a named interpreter build."""
@@ -94,6 +114,13 @@ class Variant:
     # { "check" = "reason" }: a check known to fail on this variant today, with the issue that
     # fixes it; the check still runs, and a pass while marked is a failure (remove the mark)
     known_failures: tuple[tuple[str, str], ...] = ()
+    # the metrics the variant's patches exist for (report: Holm over the "better" ones,
+    # non-inferiority for the "no_worse" ones)
+    targets: tuple[Target, ...] = ()
+    # a runtime variant: another variant's build, run with these environment variables
+    # (the same-binary A/B: the policy switched by the environment, not by the code placement)
+    build_of: str = ""
+    environ: tuple[tuple[str, str], ...] = ()
 
 
 # The verification checks a variant row may ask for (scripts/checks.py runs them).
@@ -153,6 +180,65 @@ def _str(where: str, key: str, value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise UsageError(f"{where}: {key} must be a non-empty string")
     return value
+
+
+def _targets(where: str, value: Any) -> tuple[Target, ...]:
+    """Validate a variant's ``targets``: a list of {metric, goal[, delta]} tables."""
+    if not isinstance(value, list):
+        raise UsageError(f"{where}: targets must be a list of {{ metric = ..., goal = ... }} tables")
+    targets = []
+    for i, row in enumerate(value):
+        at = f"{where} targets[{i}]"
+        if not isinstance(row, dict):
+            raise UsageError(f"{at}: must be a table {{ metric = ..., goal = ... }}")
+        _check_keys(at, row, {"metric", "goal"}, {"delta"})
+        metric = _str(at, "metric", row["metric"])
+        if not METRIC_RE.match(metric):
+            raise UsageError(f"{at}: metric {metric!r} is not a benchmark name (letters, digits, _ and .)")
+        if row["goal"] not in TARGET_GOALS:
+            raise UsageError(f"{at}: goal must be one of {', '.join(TARGET_GOALS)}, not {row['goal']!r}")
+        delta = row.get("delta", DEFAULT_DELTA)
+        if row["goal"] != "no_worse" and "delta" in row:
+            raise UsageError(f"{at}: delta is the margin of a no_worse goal only")
+        if isinstance(delta, bool) or not isinstance(delta, (int, float)) or not 0 < delta < 1:
+            raise UsageError(f"{at}: delta must be a number between 0 and 1 (a share: 0.05 is 5%)")
+        targets.append(Target(metric=metric, goal=row["goal"], delta=float(delta)))
+    seen = [t.metric for t in targets]
+    doubled = sorted({m for m in seen if seen.count(m) > 1})
+    if doubled:
+        raise UsageError(f"{where}: target metric(s) {doubled} listed twice")
+    return tuple(targets)
+
+
+def _runtime_variant(where: str, name: str, row: dict[str, Any]) -> Variant:
+    """A row ``{description, build_of, environ[, targets]}``: another variant's build, run differently."""
+    _check_keys(where, row, {"description", "build_of", "environ"}, {"targets"})
+    environ = row["environ"]
+    if not isinstance(environ, dict) or not environ:
+        raise UsageError(f"{where}: environ must map at least one variable name to its value")
+    for key, value in environ.items():
+        if not ENV_NAME_RE.match(key) or not isinstance(value, str):
+            raise UsageError(f"{where}: environ {key!r}: names are uppercase letters, digits and _, values strings")
+    return Variant(
+        name=name, description=_str(where, "description", row["description"]), patches=(), configure_args=(),
+        windows_args=(), defines=(), windows_defines=(), signature=(), regrtest=(),
+        targets=_targets(where, row.get("targets", [])), build_of=_str(where, "build_of", row["build_of"]),
+        environ=tuple(sorted(environ.items())),
+    )
+
+
+def _resolve_runtime(where: str, variant: Variant, variants: dict[str, Variant]) -> Variant:
+    """Copy the build fields of the variant a runtime variant runs (which must be a built one)."""
+    base = variants.get(variant.build_of)
+    if base is None:
+        raise UsageError(f"{where}: build_of names no variant: {variant.build_of!r}")
+    if base.build_of:
+        raise UsageError(f"{where}: build_of must name a built variant, not another runtime one ({base.name})")
+    return Variant(
+        name=variant.name, description=variant.description, patches=base.patches, configure_args=base.configure_args,
+        windows_args=base.windows_args, defines=base.defines, windows_defines=base.windows_defines,
+        signature=base.signature, regrtest=(), targets=variant.targets, build_of=base.name, environ=variant.environ,
+    )
 
 
 def load_pin(path: Path | None = None) -> Pin:
@@ -224,11 +310,14 @@ def load_table(path: Path | None = None, series: list[str] | None = None) -> Tab
         where = f"{path} [variants.{name}]"
         if not NAME_RE.match(name):
             raise UsageError(f"{where}: variant names are lowercase letters, digits and _")
+        if "build_of" in row:
+            variants[name] = _runtime_variant(where, name, row)
+            continue
         _check_keys(
             where,
             row,
             {"description", "patches", "configure_args", "windows_args", "defines", "windows_defines", "signature", "regrtest"},
-            {"left_out", "checks", "known_failures"},
+            {"left_out", "checks", "known_failures", "targets"},
         )
         checks = _str_list(where, "checks", row.get("checks", []))
         unknown_checks = [c for c in checks if c not in CHECK_NAMES]
@@ -255,6 +344,7 @@ def load_table(path: Path | None = None, series: list[str] | None = None) -> Tab
             left_out=tuple(sorted(left_out.items())),
             checks=checks,
             known_failures=tuple(sorted(known.items())),
+            targets=_targets(where, row.get("targets", [])),
         )
         both = sorted(set(variant.patches) & set(left_out))
         if both:
@@ -277,8 +367,13 @@ def load_table(path: Path | None = None, series: list[str] | None = None) -> Tab
             if order != sorted(order):
                 raise UsageError(f"{where}: patches must be listed in series order")
         variants[name] = variant
+    for name, variant in list(variants.items()):
+        if variant.build_of:
+            variants[name] = _resolve_runtime(f"{path} [variants.{name}]", variant, variants)
     if "baseline" not in variants:
         raise UsageError(f"{path}: the 'baseline' variant must exist (every comparison is against it)")
+    if variants["baseline"].targets:
+        raise UsageError(f"{path}: 'baseline' has no targets (every target is a comparison with it)")
     if variants["baseline"].patches or variants["baseline"].defines:
         raise UsageError(f"{path}: 'baseline' must be unpatched upstream (no patches, no defines)")
     return Table(variants=variants, flavors=flavors)

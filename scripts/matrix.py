@@ -95,6 +95,11 @@ def chunk_path(run_dir: Path, round_no: int, job: Job, variant: str) -> Path:
     return run_dir / ".partial" / job.label / variant / f"round{round_no}.json"
 
 
+def sidecar_path(chunk: Path) -> Path:
+    """The JSON-lines file a step with a sidecar writes beside its chunk (roundN.joint.jsonl)."""
+    return chunk.with_suffix(".joint.jsonl")
+
+
 def find_resumable(plan: Plan, builds: dict[str, str] | None = None) -> Path | None:
     """The newest unfinished run folder with the same plan and the same builds, if any.
 
@@ -188,7 +193,17 @@ def worker_errors(lines: list[str]) -> list[str]:
     return list(dict.fromkeys(found))[-5:]
 
 
-def step_command(spec: builder.BuildSpec, venv_python: Path, job: Job, plan: Plan, tmp: Path) -> tuple[list[str], Path]:
+def runtime_environs(variants: list[str]) -> dict[str, tuple[tuple[str, str], ...]]:
+    """The environment of each runtime variant (``build_of`` rows) among ``variants``."""
+    from .config import load_table
+
+    table = load_table()
+    return {name: table.variants[name].environ for name in variants
+            if name in table.variants and table.variants[name].build_of}
+
+
+def step_command(spec: builder.BuildSpec, venv_python: Path, job: Job, plan: Plan, tmp: Path,
+                 environ: tuple[tuple[str, str], ...] = ()) -> tuple[list[str], Path]:
     """The command of one step and the folder it runs in.
 
     A bench/ script runs under the variant's benchmark venv. A pyperformance chunk runs
@@ -196,8 +211,11 @@ def step_command(spec: builder.BuildSpec, venv_python: Path, job: Job, plan: Pla
     pyperformance makes its own venv for it, kept in the build folder so that every
     chunk and every later run reuses it. Its time pass uses pyperformance's default
     processes (--fast under QUICK); the memory pass always uses --fast, as peak memory
-    varies far less between processes than time does.
+    varies far less between processes than time does. ``environ`` (a runtime variant's
+    variables) is set by ``run_step``; pyperf and pyperformance drop the environment of
+    their workers, so they are told to pass these names on (``--inherit-environ``).
     """
+    inherit = ["--inherit-environ", ",".join(k for k, _ in environ)] if environ else []
     if job.external:
         cmd = [sys.executable, "-m", "pyperformance", "run", "--python", str(spec.python),
                "--benchmarks", ",".join(job.suite_benchmarks), "--output", str(tmp)]
@@ -205,18 +223,23 @@ def step_command(spec: builder.BuildSpec, venv_python: Path, job: Job, plan: Pla
             cmd.append("--fast")
         if job.track_memory:
             cmd.append("--track-memory")
-        return cmd, spec.directory / "pyperformance"
+        return cmd + inherit, spec.directory / "pyperformance"
     cmd = [str(venv_python), str(job.script), *job.args]
+    if job.sidecar:
+        side = sidecar_path(tmp)
+        side.unlink(missing_ok=True)  # a failed attempt's lines must not stay
+        cmd += [job.sidecar, str(side)]
     if job.processes:
-        cmd += ["--processes", str(plan.processes)]
+        cmd += ["--processes", str(plan.processes), *inherit]
     return cmd + [job.output_flag, str(tmp)], tmp.parent
 
 
-def run_step(cmd: list[str], cwd: Path, job: Job, out: Path, log: Path) -> list[str]:
-    """Run one job for one variant; the output appears at ``out`` only if it succeeded."""
+def run_step(cmd: list[str], cwd: Path, job: Job, out: Path, log: Path,
+             environ: tuple[tuple[str, str], ...] = ()) -> list[str]:
+    """Run one job for one variant (with ``environ`` added); the output appears at ``out`` only if it succeeded."""
     tmp = out.with_suffix(".tmp")
     tmp.unlink(missing_ok=True)
-    env = builder.clean_env()
+    env = {**builder.clean_env(), **dict(environ)}
     summaries = []
     log.parent.mkdir(parents=True, exist_ok=True)
     cwd.mkdir(parents=True, exist_ok=True)
@@ -288,13 +311,28 @@ def merge(run_dir: Path, plan: Plan, metadata: dict[str, dict]) -> list[Path]:
                     data["harness_metadata"] = metadata[variant]
                     dest.write_text(json.dumps(data, indent=1) + "\n")
                 written.append(dest)
+                if job.sidecar:
+                    written.append(merge_sidecars(chunks, run_dir / variant / f"{job.label}.joint.jsonl"))
     return written
+
+
+def merge_sidecars(chunks: list[Path], dest: Path) -> Path:
+    """Concatenate the rounds' sidecar lines into ``dest``, each line tagged with its round."""
+    lines = []
+    for chunk in chunks:
+        side = sidecar_path(chunk)
+        if side.is_file():
+            round_no = int(chunk.stem.removeprefix("round"))
+            lines += [json.dumps({"round": round_no, **json.loads(line)}) for line in side.read_text().splitlines() if line]
+    dest.write_text("".join(line + "\n" for line in lines))
+    return dest
 
 
 def bench(variants: list[str], benches: list[str] | None, flavor: str = DEFAULT_FLAVOR, quick: bool = False,
           jobs: int | None = None, pyperformance: str = "subset") -> Path:
     """Build what is missing, run the matrix (or resume it), merge; return the run folder."""
     specs = {name: builder.resolve(name, flavor) for name in variants}  # bad names fail first
+    environs = runtime_environs(variants)
     chosen = select(benches)
     plan = Plan.make(variants, chosen, flavor, quick, pyperformance)
     steps = steps_of(plan)  # an unknown pyperformance selection fails here, before any build
@@ -315,6 +353,9 @@ def bench(variants: list[str], benches: list[str] | None, flavor: str = DEFAULT_
         )
         ui.step(f"new run {ui.shown(run_dir)}")
     metadata = {name: run_metadata(variant_json[name], run_dir.name, plan) for name in variants}
+    for name, environ in environs.items():  # a runtime variant: the JSON says which build, run how
+        metadata[name].update(harness_variant=name, harness_build_of=variant_json[name]["variant"],
+                              harness_environ=" ".join(f"{k}={v}" for k, v in environ))
 
     durations: dict[str, list[float]] = {}
     for index, (round_no, job, variant) in enumerate(steps, 1):
@@ -326,8 +367,10 @@ def bench(variants: list[str], benches: list[str] | None, flavor: str = DEFAULT_
         eta = _eta(remaining, durations)
         ui.step(f"[{index}/{len(steps)}] round {round_no + 1}/{plan.rounds}: {job.label} on {variant}" + (f" (about {eta} left)" if eta else ""))
         started = time.monotonic()
-        cmd, cwd = step_command(specs[variant], pythons[variant], job, plan, out.with_suffix(".tmp"))
-        run_step(cmd, cwd, job, out, run_dir / ".partial" / "logs" / f"{job.label}.{variant}.log")
+        cmd, cwd = step_command(specs[variant], pythons[variant], job, plan, out.with_suffix(".tmp"),
+                                environs.get(variant, ()))
+        run_step(cmd, cwd, job, out, run_dir / ".partial" / "logs" / f"{job.label}.{variant}.log",
+                 environs.get(variant, ()))
         durations.setdefault(job.label, []).append(time.monotonic() - started)
 
     written = merge(run_dir, plan, metadata)

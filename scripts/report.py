@@ -3,8 +3,12 @@
 Everything here is derived from the run's JSON alone (pyperf suites and the dict size
 tables), so ``make report RUN=…`` regenerates the same report on any machine. Stored
 values are times per operation (seconds) or bytes; rates (hand-offs/s, requests/s) are
-derived here. Every comparison is a ratio to baseline with a 95% bootstrap interval and
-Welch's t-test; a difference that is not significant is labelled so.
+derived here. The samples are worker processes, one value each (``scripts.processes``):
+every comparison is a ratio to baseline with a 95% bootstrap interval over processes,
+a test over processes, a Benjamini-Hochberg q-value over all rows of the report, and a
+non-inferiority call ("no worse" only when the interval's worse end is within 5% of 1);
+the targets a patch exists for (``targets`` in variants.toml) are tested as one family
+per variant with Holm's correction.
 
 Runs under the harness venv (pandas, numpy, scipy, matplotlib, pyperf).
 """
@@ -18,8 +22,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import charts
-from .stats import compare, geomean_ratio, rate, ratio_ci, values_of
+from . import charts, processes
+from .stats import (ALPHA, DELTA, NOT_SHOWN_NO_WORSE, Comparison, bh_qvalues, compare, geomean_ratio, holm,
+                    median_ci, non_inferior, rate, rate_stat, ratio_ci, values_of)
 
 SIZES_FILE = "dict_memory.sizes.json"
 HANDOFF_PRIMITIVES = ("lock", "condition", "queue")
@@ -36,11 +41,13 @@ def variant_dirs(run_dir: Path) -> list[Path]:
     return [run_dir / v for v in plan["variants"] if (run_dir / v).is_dir()]
 
 
-def load_values(run_dir: Path) -> pd.DataFrame:
-    """One row per stored value: variant, source file, benchmark, unit, value.
+def load_raw(run_dir: Path) -> pd.DataFrame:
+    """One row per stored value: variant, source file, benchmark, unit, process, value.
 
-    pyperformance's values are replaced by one mean per worker process (see
-    ``per_process``); every other benchmark keeps its values.
+    Besides: what the benchmark declares about a value's work where the report needs it
+    to weigh values (``processes.RAW_COLUMNS``): operations per batch and the window
+    of giltest's ``handoff_*_cpu``, requests per load run and the time cap of
+    testserver's scenarios (nan where not declared).
     """
     import pyperf
 
@@ -51,28 +58,20 @@ def load_values(run_dir: Path) -> pd.DataFrame:
                 continue
             for benchmark in pyperf.BenchmarkSuite.load(str(path)):
                 unit = benchmark.get_unit()
+                meta = benchmark.get_metadata()
+                window = float(meta.get("giltest_cpu_window", "nan"))
+                batch = float(meta.get("testserver_requests", meta.get("giltest_handoffs_per_value", "nan")))
+                cap_per_loop = float(meta.get("testserver_seconds_per_loop", "nan"))
                 for run_no, run in enumerate(benchmark.get_runs()):
+                    cap = cap_per_loop * run.get_loops() if run.values else float("nan")
                     for value in run.values:
-                        rows.append((vdir.name, path.stem, benchmark.get_name(), unit, run_no, value))
-    frame = pd.DataFrame(rows, columns=["variant", "source", "benchmark", "unit", "process", "value"])
-    return per_process(frame)
+                        rows.append((vdir.name, path.stem, benchmark.get_name(), unit, run_no, value, batch, window, cap))
+    return pd.DataFrame(rows, columns=processes.RAW_COLUMNS)
 
 
-def per_process(frame: pd.DataFrame) -> pd.DataFrame:
-    """pyperformance rows: the mean of each worker process's values, one row per process.
-
-    pyperformance runs 20 processes of 3 values per benchmark (10 x 2 with --fast);
-    values of one process share its hash seed and memory layout, so processes, not
-    values, are the independent samples its comparisons resample.
-    """
-    if frame.empty:
-        return frame
-    suite = frame.source.str.startswith(PYPERFORMANCE_SOURCE)
-    if not suite.any():
-        return frame
-    keys = ["variant", "source", "benchmark", "unit", "process"]
-    means = frame[suite].groupby(keys, sort=False, as_index=False)["value"].mean()
-    return pd.concat([frame[~suite], means], ignore_index=True)
+def load_values(run_dir: Path) -> pd.DataFrame:
+    """One row per variant, source, metric and worker process (``processes.per_process``)."""
+    return processes.per_process(load_raw(run_dir))
 
 
 def load_sizes(run_dir: Path) -> pd.DataFrame:
@@ -105,16 +104,33 @@ def load_metadata(run_dir: Path) -> dict[str, dict]:
 # ---------------------------------------------------------------- tables
 
 
-def comparison_table(df: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
-    """Every benchmark × variant: mean, spread, ratio to baseline with CI, p and verdict.
+def orientation(unit: str) -> tuple[bool, bool]:
+    """(invert, higher_is_better) of a metric's ratio to baseline.
 
-    For times the ratio is of rates (baseline time / variant time: above 1 is faster);
-    for bytes it is variant / baseline (below 1 is smaller).
+    Times become rate ratios (baseline / variant, above 1 is faster); rates stay
+    variant / baseline (above 1 is faster); bytes and shares are variant / baseline
+    (below 1 is smaller).
+    """
+    if unit == "second":
+        return True, True
+    if unit == processes.PER_SECOND:
+        return False, True
+    return False, False
+
+
+def comparison_table(df: pd.DataFrame, variants: list[str], delta: float = DELTA) -> pd.DataFrame:
+    """Every metric × variant: processes, mean, spread, ratio to baseline with CI, p, q, verdicts.
+
+    Samples are processes (``df`` holds one row per process). ``q`` is the
+    Benjamini-Hochberg q-value over every compared row of the table; ``verdict`` reads
+    q at 5%; ``no worse`` is the non-inferiority call at margin ``delta``.
     """
     rows = []
+    comparisons: list[Comparison | None] = []
     for (source, benchmark), group in df.groupby(["source", "benchmark"], sort=False):
         unit = group.unit.iloc[0]
         base = values_of(group, benchmark, "baseline")
+        center = processes.center_of(benchmark, unit)
         for variant in variants:
             vals = values_of(group, benchmark, variant)
             if len(vals) == 0:
@@ -123,28 +139,160 @@ def comparison_table(df: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
                 "source": source, "benchmark": benchmark, "variant": variant, "unit": unit,
                 "n": len(vals), "mean": vals.mean(), "stdev": vals.std(ddof=1) if len(vals) > 1 else np.nan,
             }  # fmt: skip
+            cmp = None
             if variant != "baseline" and len(base):
-                time_like = unit == "second"
-                cmp = compare(vals, base, invert=time_like, seed=f"{benchmark}/{variant}")
-                row.update(
-                    ratio=cmp.ratio, ci_low=cmp.low, ci_high=cmp.high, p_value=cmp.p_value,
-                    verdict=cmp.verdict(higher_is_better=time_like),
-                )  # fmt: skip
+                invert, higher = orientation(unit)
+                cmp = compare(vals, base, invert=invert, seed=f"{benchmark}/{variant}", center=center)
+                row.update(ratio=cmp.ratio, ci_low=cmp.low, ci_high=cmp.high, p_value=cmp.p_value,
+                           higher_is_better=higher, center=center)  # fmt: skip
             rows.append(row)
+            comparisons.append(cmp)
+    table = pd.DataFrame(rows)
+    if table.empty or "ratio" not in table:
+        return table
+    qs = bh_qvalues([None if c is None else c.p_value for c in comparisons])
+    table["q_value"] = [np.nan if q is None else q for q in qs]
+    verdicts, no_worse = [], []
+    for cmp, q, higher in zip(comparisons, qs, table.get("higher_is_better")):
+        if cmp is None:
+            verdicts.append(np.nan)
+            no_worse.append(np.nan)
+            continue
+        verdicts.append(cmp.verdict(bool(higher), q_value=q))
+        ok = cmp.no_worse(bool(higher), delta)
+        no_worse.append("–" if ok is None else ("yes" if ok else NOT_SHOWN_NO_WORSE))
+    table["verdict"] = verdicts
+    table["no_worse"] = no_worse
+    return table
+
+
+def targets_table(table: pd.DataFrame, variants: list[str], targets: dict[str, tuple]) -> pd.DataFrame:
+    """The declared targets of each variant, judged on this run.
+
+    ``targets`` maps a variant name to its ``config.Target`` rows (a swept variant
+    ``name+dict-…`` takes ``name``'s). Per variant, the "better" targets are one family:
+    their p-values (over processes) are corrected by Holm, and a target is met when
+    its adjusted p is below 5% in the better direction. A "no worse" target is met when
+    the ratio's interval lies within the target's margin (non-inferiority; several such
+    claims together are an intersection-union test and need no correction).
+    """
+    rows = []
+    for variant in variants:
+        declared = targets.get(variant) or targets.get(variant.partition("+")[0]) or ()
+        if variant == "baseline" or not declared:
+            continue
+        found = []
+        for target in declared:
+            hit = table[(table.variant == variant) & (table.benchmark == target.metric)] if not table.empty else table
+            found.append(hit.iloc[0] if len(hit) and pd.notna(hit.iloc[0].get("ratio")) else None)
+        if all(f is None for f in found):
+            continue  # this run measured none of them (another benchmark family)
+        better = [i for i, t in enumerate(declared) if t.goal == "better"]
+        adjusted = holm([None if found[i] is None or pd.isna(found[i].p_value) else float(found[i].p_value) for i in better])
+        holm_of = dict(zip(better, adjusted))
+        for i, target in enumerate(declared):
+            row = found[i]
+            out = {"variant": variant, "metric": target.metric,
+                   "goal": "better" if target.goal == "better" else f"no worse (δ = {target.delta:g})"}  # fmt: skip
+            if row is None:
+                rows.append({**out, "ratio [95% CI]": "not measured", "p (Holm)": "", "result": "not measured"})
+                continue
+            out["ratio [95% CI]"] = f"{row.ratio:.3f} [{row.ci_low:.3f}–{row.ci_high:.3f}]"
+            higher = bool(row.higher_is_better)
+            if target.goal == "better":
+                p = holm_of.get(i)
+                out["p (Holm)"] = "–" if p is None else f"{p:.3g}"
+                good = (row.ratio > 1) == higher
+                if p is None:
+                    out["result"] = "n/a (too few processes)"
+                elif p < ALPHA:
+                    out["result"] = "met" if good else "**worse**"
+                else:
+                    out["result"] = "not shown better"
+            else:
+                out["p (Holm)"] = ""
+                ok = non_inferior(row.ci_low, row.ci_high, higher, target.delta)
+                out["result"] = "n/a" if ok is None else ("met: no worse" if ok else NOT_SHOWN_NO_WORSE)
+            rows.append(out)
     return pd.DataFrame(rows)
+
+
+def verdict_counts(table: pd.DataFrame) -> pd.DataFrame:
+    """Per variant: rows better / worse by raw p and by BH q, and rows not shown no-worse."""
+    if table.empty or "ratio" not in table:
+        return pd.DataFrame()
+    rows = {}
+    for variant, part in table[table.ratio.notna() & table.p_value.notna()].groupby("variant", sort=False):
+        good = (part.ratio > 1) == part.higher_is_better.astype(bool)
+        raw = part.p_value < ALPHA
+        rows[variant] = {
+            "rows compared": len(part),
+            "better / worse at raw p < 0.05": f"{int((raw & good).sum())} / {int((raw & ~good).sum())}",
+            "better / worse at BH q < 0.05": f"{int((part.verdict == 'better').sum())} / {int((part.verdict == 'worse').sum())}",
+            f"not shown no-worse (δ = {DELTA:g})": int((part.no_worse == NOT_SHOWN_NO_WORSE).sum()),
+        }
+    return pd.DataFrame(rows).T
+
+
+AA_VARIANT = "baseline_aa"  # baseline built a second time: the A/A row
+CONVOY_SECONDS = 4e-3  # a hand-off this slow waited about a whole 5 ms switch interval: the convoy mode
+
+
+def unit_of(df: pd.DataFrame, name: str) -> str:
+    """The unit of a metric's per-process rows (``second``, ``per_second``, ``byte``, ``share``)."""
+    hit = df.loc[df.benchmark == name, "unit"]
+    if hit.empty:
+        raise ValueError(name)
+    return str(hit.iloc[0])
+
+
+def rate_ratio_ci(df: pd.DataFrame, numerator: str, denominator: str, v: str, seed: str) -> tuple[float, float, float]:
+    """rate(numerator) / rate(denominator) on one variant, each a rate over its processes."""
+    num, den = values_of(df, numerator, v), values_of(df, denominator, v)
+    if not (len(num) and len(den)):
+        raise ValueError(numerator)
+    return ratio_ci(num, den, seed, stat_num=rate_stat(unit_of(df, numerator)), stat_den=rate_stat(unit_of(df, denominator)))
+
+
+def percent(r: float, lo: float, hi: float) -> str:
+    """A share as a percentage with its interval."""
+    digits = 0 if r >= 0.1 else 1
+    return f"{100 * r:.{digits}f}% ({100 * lo:.{digits}f}–{100 * hi:.{digits}f})"
 
 
 def percent_ci(numerator: np.ndarray, denominator: np.ndarray, seed: str) -> str:
     """mean(numerator)/mean(denominator) as a percentage with its 95% bootstrap interval.
 
     With times as inputs (alone, beside), this is the share of a rate that is kept."""
-    r, lo, hi = ratio_ci(numerator, denominator, seed)
-    digits = 0 if r >= 0.1 else 1
-    return f"{100 * r:.{digits}f}% ({100 * lo:.{digits}f}–{100 * hi:.{digits}f})"
+    return percent(*ratio_ci(numerator, denominator, seed))
 
 
-def giltest_headlines(df: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
-    """The giltest figures people ask about, one row per metric, one column per variant."""
+def rate_cell(df: pd.DataFrame, name: str, v: str) -> str:
+    """A rate over processes [95% CI] and the median process's rate."""
+    vals = values_of(df, name, v)
+    if not len(vals):
+        raise ValueError(name)
+    unit = unit_of(df, name)
+    r, lo, hi = rate(vals, f"{name}/{v}", unit=unit)
+    per_process = vals if unit == processes.PER_SECOND else 1.0 / vals
+    return f"{r:,.0f} ({lo:,.0f}–{hi:,.0f}); median {np.median(per_process):,.0f}"
+
+
+def median_ms(df: pd.DataFrame, name: str, v: str) -> str:
+    """The median over processes of a per-process latency, in ms, with its interval."""
+    vals = values_of(df, name, v)
+    if not len(vals):
+        raise ValueError(name)
+    m, lo, hi = median_ci(1e3 * vals, seed=f"median/{name}/{v}")
+    return f"{m:.3f} ({lo:.3f}–{hi:.3f})"
+
+
+def giltest_headlines(df: pd.DataFrame, variants: list[str], raw: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The giltest figures people ask about, one row per metric, one column per variant.
+
+    ``df`` has one row per process (``load_values``); ``raw`` (``load_raw``), when
+    given, adds the share of hand-off values in the convoy mode.
+    """
     rows: list[tuple[str, dict[str, str]]] = []
 
     def add(label: str, fn) -> None:
@@ -167,34 +315,38 @@ def giltest_headlines(df: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
         r, lo, hi = ratio_ci(need(numerator, v), need(denominator, v), seed)
         return f"{r:.2f}{unit} ({lo:.2f}–{hi:.2f})"
 
-    def fmt_percent(numerator: str, denominator: str, v: str, seed: str) -> str:
-        return percent_ci(need(numerator, v), need(denominator, v), seed)
-
-    def fmt_rate(name: str, v: str) -> str:
-        r, lo, hi = rate(need(name, v), f"{name}/{v}")
-        return f"{r:,.0f} ({lo:,.0f}–{hi:,.0f})"
+    def convoy(name: str, v: str) -> str:
+        vals = values_of(raw, name, v) if raw is not None else np.array([])
+        if not len(vals):
+            raise ValueError(name)
+        return f"{np.mean(vals >= CONVOY_SECONDS):.0%} of {len(vals)}"
 
     for prim in HANDOFF_PRIMITIVES:
-        add(f"handoff_{prim}: hand-offs/s", lambda v, p=prim: fmt_rate(f"handoff_{p}", v))
-        add(f"handoff_{prim}_cpu: hand-offs/s, CPU thread beside", lambda v, p=prim: fmt_rate(f"handoff_{p}_cpu", v))
+        add(f"handoff_{prim}: hand-offs/s", lambda v, p=prim: rate_cell(df, f"handoff_{p}", v))
+        add(f"handoff_{prim}_cpu: hand-offs/s, CPU thread beside", lambda v, p=prim: rate_cell(df, f"handoff_{p}_cpu", v))
+        add(f"handoff_{prim}_cpu: values in the convoy mode (≥ {CONVOY_SECONDS * 1e3:g} ms per hand-off)",
+            lambda v, p=prim: convoy(f"handoff_{p}_cpu", v))
         add(
             f"handoff_{prim}_cpu: rate kept beside a CPU thread, % of handoff_{prim}",
-            lambda v, p=prim: fmt_percent(f"handoff_{p}", f"handoff_{p}_cpu", v, f"kept/{p}/{v}"),
+            lambda v, p=prim: percent(*rate_ratio_ci(df, f"handoff_{p}_cpu", f"handoff_{p}", v, f"kept/{p}/{v}")),
         )
         add(
             f"handoff_{prim}_cpu: CPU thread's rate, % of cpu_1thread",
-            lambda v, p=prim: fmt_percent("cpu_1thread", f"handoff_{p}_cpu.cpu_thread", v, f"{p}/{v}"),
+            lambda v, p=prim: percent(*rate_ratio_ci(df, f"handoff_{p}_cpu.cpu_thread", "cpu_1thread", v, f"{p}/{v}")),
         )
     add(
         "cpu efficiency e = time(cpu_1thread) / time(cpu_2threads)",
         lambda v: fmt_ratio("cpu_1thread", "cpu_2threads", v, f"e/{v}"),
     )
-    add("gil_switch: switches/s", lambda v: fmt_rate("gil_switch", v))
+    add("gil_switch: switches/s", lambda v: rate_cell(df, "gil_switch", v))
     for threads in (0, 1, 2):
         name = f"io_latency_cpu{threads}"
+        add(f"{name}: p50, ms (median of processes' p50)", lambda v, n=name: median_ms(df, f"{n}.p50", v))
+        add(f"{name}: p99, ms (median of processes' p99)", lambda v, n=name: median_ms(df, f"{n}.p99", v))
         add(
-            f"{name}: latency p50 / p99, ms",
-            lambda v, n=name: "{:.3f} / {:.3f}".format(*(1e3 * np.percentile(need(n, v), [50, 99]))),
+            f"{name}: receives over {processes.EXCEEDANCE_SECONDS * 1e3:g} ms (median of processes' shares)",
+            lambda v, n=name: percent(*median_ci(need(f"{n}.over_{processes.EXCEEDANCE_SECONDS * 1e3:g}ms", v),
+                                                 seed=f"over/{n}/{v}")),
         )
     for name in ("lock_with_pass", "condition_notify_nowaiter", "queue_put_get"):
         add(f"{name}: ns per iteration", lambda v, n=name: f"{1e9 * need(n, v).mean():,.0f}")
@@ -211,7 +363,11 @@ def giltest_headlines(df: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
 
 
 def server_headlines(df: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
-    """Requests/s and latency of each server scenario, with and without the CPU thread."""
+    """Requests/s and latency of each server scenario, with and without the CPU thread.
+
+    req/s is Σrequests / Σelapsed per process, averaged over processes; p50 and p99
+    are the median over processes of each process's median load-run percentile.
+    """
     rows = {}
     for scenario in SERVER_SCENARIOS:
         for suffix in ("", "_cpu"):
@@ -222,23 +378,82 @@ def server_headlines(df: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
                 if len(vals) == 0:
                     cells[v] = "–"
                     continue
-                r, lo, hi = rate(vals, f"{name}/{v}")
+                r, lo, hi = rate(vals, f"{name}/{v}", unit=unit_of(df, name))
                 p50, p99 = (values_of(df, f"{name}.{p}", v) for p in ("p50", "p99"))
-                latency = f"; p50 {1e3 * p50.mean():.2f} ms, p99 {1e3 * p99.mean():.2f} ms" if len(p50) and len(p99) else ""
+                latency = f"; p50 {1e3 * np.median(p50):.2f} ms, p99 {1e3 * np.median(p99):.2f} ms" if len(p50) and len(p99) else ""
                 cells[v] = f"{r:,.0f} req/s ({lo:,.0f}–{hi:,.0f}){latency}"
             if any(c != "–" for c in cells.values()):
                 rows[name] = cells
         # What a CPU-bound thread beside the server costs it, on the same build.
         kept = {}
         for v in variants:
-            alone, beside = values_of(df, scenario, v), values_of(df, scenario + "_cpu", v)
-            if len(alone) and len(beside):
-                kept[v] = percent_ci(alone, beside, f"kept/{scenario}/{v}")
-            else:
+            try:
+                kept[v] = percent(*rate_ratio_ci(df, scenario + "_cpu", scenario, v, f"kept/{scenario}/{v}"))
+            except (ValueError, ZeroDivisionError):
                 kept[v] = "–"
         if any(c != "–" for c in kept.values()):
             rows[f"{scenario}_cpu: req/s kept beside a CPU thread, % of {scenario}"] = kept
     return pd.DataFrame(rows).T if rows else pd.DataFrame()
+
+
+JOINT_FILE = "giltest.joint.jsonl"
+
+
+def load_joint(run_dir: Path) -> pd.DataFrame:
+    """giltest's joint lines (``--joint-file``) of every variant, warmup calls dropped.
+
+    One row per measured window: variant, process (round and worker pid), bench,
+    elapsed, round_trips, cpu_chunks and the worker's context switches meanwhile.
+    """
+    rows = []
+    for vdir in variant_dirs(run_dir):
+        path = vdir / JOINT_FILE
+        if not path.is_file():
+            continue
+        lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        seen: set[tuple] = set()
+        for line in sorted(lines, key=lambda x: (x.get("round", 0), x["pid"], x["seq"])):
+            key = (line.get("round", 0), line["pid"], line["bench"])
+            if key not in seen:  # a worker's first call of a benchmark is pyperf's warmup
+                seen.add(key)
+                continue
+            rows.append({"variant": vdir.name, "process": f"{key[0]}/{key[1]}", **line})
+    return pd.DataFrame(rows)
+
+
+def joint_headlines(joint: pd.DataFrame, df: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
+    """Hand-off rate, the CPU thread's share and context switches from the SAME windows.
+
+    Per process: Σ hand-offs / Σ elapsed, Σ chunks / Σ elapsed against cpu_1thread's
+    rate, Σ context switches / Σ hand-offs; each cell the median over processes [95% CI].
+    """
+    if joint.empty:
+        return pd.DataFrame()
+    rows: dict[str, dict[str, str]] = {}
+    for prim in HANDOFF_PRIMITIVES:
+        name = f"handoff_{prim}_cpu"
+        for v in variants:
+            part = joint[(joint.variant == v) & (joint.bench == name)]
+            if part.empty:
+                continue
+            per = part.groupby("process").agg(elapsed=("elapsed", "sum"), trips=("round_trips", "sum"),
+                                              chunks=("cpu_chunks", "sum"),
+                                              vol=("voluntary_ctxt_switches", "sum"),
+                                              invol=("involuntary_ctxt_switches", "sum"))
+            handoffs = 2 * per.trips
+            rate = median_ci((handoffs / per.elapsed).to_numpy(), seed=f"joint/{name}/{v}")
+            rows.setdefault(f"{name}: hand-offs/s (joint windows)", {})[v] = f"{rate[0]:,.0f} ({rate[1]:,.0f}–{rate[2]:,.0f})"
+            solo = values_of(df, "cpu_1thread", v)
+            if len(solo):
+                share = (per.chunks / per.elapsed).to_numpy() * solo.mean()
+                rows.setdefault(f"{name}: CPU thread's rate over the same windows, % of cpu_1thread", {})[v] = \
+                    percent(*median_ci(share, seed=f"joint-share/{name}/{v}"))
+            switches = ((per.vol + per.invol) / handoffs).to_numpy()
+            low_high = median_ci(switches, seed=f"joint-cs/{name}/{v}")
+            rows.setdefault(f"{name}: the worker's context switches per hand-off", {})[v] = \
+                f"{low_high[0]:.2f} ({low_high[1]:.2f}–{low_high[2]:.2f}); involuntary {float((per.invol / handoffs).median()):.3f}"
+    frame = pd.DataFrame(rows).T
+    return frame.reindex(columns=[v for v in variants if v in frame.columns]).fillna("–")
 
 
 def dict_size_summary(sizes: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
@@ -361,7 +576,7 @@ def _fmt(value) -> str:
 
 
 def full_table_md(table: pd.DataFrame) -> str:
-    """Every benchmark: mean per variant and the comparison with baseline."""
+    """Every metric: per-process mean per variant and the comparison with baseline."""
     if table.empty:
         return "_(no data)_\n"
     shown = table.copy()
@@ -369,10 +584,69 @@ def full_table_md(table: pd.DataFrame) -> str:
         "" if pd.isna(r.get("ratio")) else f"{r['ratio']:.3f} [{r['ci_low']:.3f}–{r['ci_high']:.3f}]"
         for _, r in shown.iterrows()
     ]
-    shown["p"] = ["" if pd.isna(p) else f"{p:.3g}" for p in shown.get("p_value", pd.Series([np.nan] * len(shown)))]
+    blank = pd.Series([np.nan] * len(shown))
+    shown["p"] = ["" if pd.isna(p) else f"{p:.3g}" for p in shown.get("p_value", blank)]
+    shown["q (BH)"] = ["" if pd.isna(q) else f"{q:.3g}" for q in shown.get("q_value", blank)]
     shown["verdict"] = shown.get("verdict", pd.Series([""] * len(shown))).fillna("")
-    cols = ["benchmark", "variant", "unit", "n", "mean", "stdev", "ratio [95% CI]", "p", "verdict"]
+    shown[f"no worse (δ = {DELTA:g})"] = shown.get("no_worse", pd.Series([""] * len(shown))).fillna("")
+    shown = shown.rename(columns={"n": "processes"})
+    cols = ["benchmark", "variant", "unit", "processes", "mean", "stdev", "ratio [95% CI]", "p", "q (BH)", "verdict",
+            f"no worse (δ = {DELTA:g})"]
     return md_table(shown[cols].set_index(pd.RangeIndex(len(shown))), index_label=None)
+
+
+def same_binary_table(df: pd.DataFrame, variants: list[str], pairs: dict[str, str],
+                      targets: dict[str, tuple]) -> pd.DataFrame:
+    """Same-binary A/B: each built variant against its runtime twin (``build_of``) in this run.
+
+    The twin runs the same binary with the policy switched off, so code placement is
+    the same on both sides. Rows: the built variant's declared targets (all its rows if
+    it declares none), as ratios of the variant to its twin, with BH q over these rows.
+    """
+    frames = []
+    for twin, built in pairs.items():
+        if twin not in variants or built not in variants:
+            continue
+        part = df[df.variant.isin([built, twin])].replace({"variant": {twin: "baseline"}})
+        table = comparison_table(part, ["baseline", built])
+        if table.empty or "ratio" not in table:
+            continue
+        table = table[table.variant == built]
+        wanted = [t.metric for t in targets.get(built, ())]
+        if wanted:
+            table = table[table.benchmark.isin(wanted)]
+        table = table.assign(comparison=f"{built} / {twin}")
+        frames.append(table)
+    if not frames:
+        return pd.DataFrame()
+    out = pd.concat(frames, ignore_index=True)
+    return pd.DataFrame({
+        "comparison": out.comparison, "metric": out.benchmark,
+        "ratio [95% CI]": [f"{r.ratio:.3f} [{r.ci_low:.3f}–{r.ci_high:.3f}]" for r in out.itertuples()],
+        "q (BH)": [f"{q:.3g}" if pd.notna(q) else "" for q in out.q_value], "verdict": out.verdict,
+        f"no worse (δ = {DELTA:g})": out.no_worse,
+    })
+
+
+def _variant_rows() -> dict:
+    """The variants of variants.toml (empty when the table cannot be read: the report needs only JSON)."""
+    from . import config
+    from .errors import HarnessError
+
+    try:
+        return config.load_table().variants
+    except HarnessError:
+        return {}
+
+
+def runtime_pairs() -> dict[str, str]:
+    """Runtime variants of variants.toml and the built variant each runs (``build_of``)."""
+    return {name: v.build_of for name, v in _variant_rows().items() if v.build_of}
+
+
+def declared_targets() -> dict[str, tuple]:
+    """Each variant's ``targets`` from variants.toml."""
+    return {name: v.targets for name, v in _variant_rows().items() if v.targets}
 
 
 def write_report(run_dir: Path) -> Path:
@@ -383,7 +657,10 @@ def write_report(run_dir: Path) -> Path:
     sizes = load_sizes(run_dir)
     meta = load_metadata(run_dir)
     variants = [d.name for d in variant_dirs(run_dir)]
+    raw = load_raw(run_dir)
     table = comparison_table(df, variants)
+    targets = targets_table(table, variants, declared_targets())
+    counts = verdict_counts(table)
     chart_files = charts.draw_all(run_dir / "charts", df, sizes, table, variants)
 
     out = [f"# Benchmark run {run_dir.name}", ""]
@@ -392,9 +669,19 @@ def write_report(run_dir: Path) -> Path:
         f"{'QUICK (rough numbers) ' if plan['quick'] else ''}{plan['rounds']} interleaved round(s) × "
         f"{plan['processes']} pyperf process(es) per variant and round; started {plan_doc.get('started_at', '?')}.",
         "",
-        "Values are stored as time per operation (seconds) or bytes; rates are derived. Ratios are to baseline "
-        "(for times: rate ratio, above 1 is faster; for bytes: variant/baseline, below 1 is smaller), with a 95% "
-        "bootstrap interval and Welch's t-test at 5%. Regenerate with `make report RUN=" + str(run_dir.name) + "`.",
+        "Values are stored as time per operation (seconds) or bytes; rates are derived. **The samples are worker "
+        "processes**: each process's values become one number (mean time per operation; Σwork / Σtime where values "
+        "cover about equal time, stored as a rate; per-process p50, p99 and share of receives over 1 ms for latencies; "
+        "see `scripts/processes.py`). Ratios are to baseline (for times and rates: rate ratio, above 1 is faster; for "
+        "bytes and shares: variant/baseline, below 1 is smaller), with a 95% bootstrap interval over processes, and a "
+        "test over processes (Welch's t-test of means; Mann-Whitney U of medians for latency percentiles). A row is "
+        "called better or worse only when its Benjamini-Hochberg q-value over every row of this report is below 5%; "
+        f"\"no worse\" needs the interval's worse end within {DELTA:.0%} of 1 (non-inferiority), else the row is "
+        "\"not shown no-worse\". Each patch's targets (variants.toml) are tested as one family per variant with "
+        "Holm's correction. With a handful of processes per variant, intervals are wide: read them, not the point "
+        "values. On this 2-vCPU machine, `*_cpu` rows compared between the free-threaded and GIL builds are 2-vCPU "
+        "results: the free-threaded CPU thread takes a whole core from the server and the load generator. "
+        "Regenerate with `make report RUN=" + str(run_dir.name) + "`.",
         "",
         "## Variants",
         "",
@@ -404,8 +691,29 @@ def write_report(run_dir: Path) -> Path:
              "defines": m.get("defines", "?"), "harness commit": str(m.get("commit", "?"))[:12]} for v, m in meta.items()}  # fmt: skip
     ).T
     out += [md_table(vtable, "variant"), ""]
+    if not targets.empty:
+        out += ["## Targets: what each patch exists for", "",
+                "Declared in variants.toml (`targets`). \"better\" targets of a variant are one family, Holm-corrected; "
+                "\"no worse\" targets are judged by non-inferiority at their margin δ.", "",
+                md_table(targets.set_index(pd.RangeIndex(len(targets))), index_label=None), ""]
+    if not counts.empty:
+        out += ["## How many rows differ", "",
+                "Rows compared with baseline, called at raw p < 0.05 and at Benjamini-Hochberg q < 0.05 over every "
+                "row of this report; the difference between the two is what uncorrected testing would have called.", "",
+                md_table(counts, "variant"), ""]
+        if AA_VARIANT in counts.index:
+            out += [f"`{AA_VARIANT}` is baseline built again (A/A): each of its rows called better or worse is a "
+                    f"false positive, so its count is what noise alone produces in this run.", ""]
+    same_binary = same_binary_table(df, variants, runtime_pairs(), declared_targets())
+    if not same_binary.empty:
+        out += ["## Same binary, policy on against off", "",
+                "The built variant against its runtime twin (the same binary, the policy switched off by the "
+                "environment), so code placement is equal on both sides; ratios oriented as against baseline.", "",
+                md_table(same_binary.set_index(pd.RangeIndex(len(same_binary))), index_label=None), ""]
     sections = [
-        ("giltest: hand-offs, CPU share, latency (value and 95% interval)", giltest_headlines(df, variants)),
+        ("giltest: hand-offs, CPU share, latency (value and 95% interval over processes)", giltest_headlines(df, variants, raw)),
+        ("giltest: joint measurements (rate, CPU share and context switches from the same windows; "
+         "median over processes and 95% interval)", joint_headlines(load_joint(run_dir), df, variants)),
         ("testserver: requests/s (95% interval) and latency", server_headlines(df, variants)),
     ]
     for title, frame in sections:
@@ -417,7 +725,7 @@ def write_report(run_dir: Path) -> Path:
                 "Geometric mean over the suite's benchmarks of each one's ratio to baseline: speed as rate ratio "
                 "(above 1 is faster), peak memory from the `--track-memory` pass (below 1 is smaller). The interval "
                 "resamples every benchmark's worker processes (each process's mean is one sample) on both sides; "
-                "better / worse count benchmarks that differ significantly on their own (Welch's t-test, 5%). "
+                "better / worse count benchmarks called so on their own (Welch's t-test over processes, BH q < 5%). "
                 "Per benchmark: charts `pyperformance_time` and `pyperformance_memory`, and the table at the end.", "",
                 md_table(general, "variant"), ""]
     size_summary = dict_size_summary(sizes, variants)

@@ -1,28 +1,41 @@
-"""Statistics for comparing a variant with baseline: ratios, their spread, significance.
+"""Statistics for comparing a variant with baseline: ratios, their spread, corrected verdicts.
 
-A ratio is of means (pyperf's convention). Its spread is a 95% bootstrap interval
-(resampling each side's values, seeded so a report regenerates identically), and
-significance is Welch's t-test (unequal variances) at 5%, the test pyperf's
-``compare_to`` uses in spirit. With fewer than two values on a side nothing can be
-said, and the comparison says so instead of inventing a number.
+The samples are worker processes, one value each (``scripts.processes`` makes them):
+values inside one process are correlated, so resampling or testing them as if they
+were independent makes intervals too narrow and p-values too small.
+
+A ratio is of the processes' means (or medians, for latency percentiles). Its spread
+is a 95% bootstrap interval that resamples each side's processes (seeded from text, so
+a report regenerates identically). A mean is tested with Welch's t-test (unequal
+variances), a median with the Mann-Whitney U test. A report makes dozens to hundreds
+of such comparisons, so a row's verdict reads its Benjamini-Hochberg q-value (the
+false-discovery rate at which it would be called), not its raw p; the few targets a
+patch exists for are a family of their own, corrected by Holm. "No worse" is never
+read from a test that failed to find a difference: it needs the interval's worse end
+within ``DELTA`` of 1 (non-inferiority). With fewer than two processes on a side
+nothing can be said, and the comparison says so instead of inventing a number.
 """
 
 from __future__ import annotations
 
 import hashlib
 import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats as sps
+from statsmodels.stats.multitest import multipletests
 
 ALPHA = 0.05
+DELTA = 0.05  # default non-inferiority margin: "no worse" means not more than 5% worse
 BOOTSTRAP_SAMPLES = 2000
+NOT_SHOWN_NO_WORSE = "not shown no-worse"
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """variant / baseline for one metric."""
+    """variant / baseline for one metric, over processes."""
 
     ratio: float
     low: float
@@ -33,13 +46,52 @@ class Comparison:
     def significant(self) -> bool | None:
         return None if self.p_value is None else self.p_value < ALPHA
 
-    def verdict(self, higher_is_better: bool) -> str:
-        """'better', 'worse' or 'not significant' (or 'n/a' with too few values)."""
-        if self.significant is None:
-            return "n/a (too few values)"
-        if not self.significant:
+    def verdict(self, higher_is_better: bool, q_value: float | None = None) -> str:
+        """'better', 'worse' or 'not significant' (or 'n/a' with too few processes).
+
+        With ``q_value`` (the row's Benjamini-Hochberg q) the call reads q, not p.
+        """
+        if self.p_value is None:
+            return "n/a (too few processes)" if np.isfinite(self.ratio) else "n/a (baseline is 0)"
+        if (self.p_value if q_value is None else q_value) >= ALPHA:
             return "not significant"
         return "better" if (self.ratio > 1) == higher_is_better else "worse"
+
+    def no_worse(self, higher_is_better: bool, delta: float = DELTA) -> bool | None:
+        """Non-inferiority: is the interval's worse end within ``delta`` of 1?"""
+        return non_inferior(self.low, self.high, higher_is_better, delta)
+
+
+def non_inferior(low: float, high: float, higher_is_better: bool, delta: float = DELTA) -> bool | None:
+    """True when the 95% interval of a ratio excludes being more than ``delta`` worse.
+
+    A ratio where above 1 is better (rates) is no worse when its lower bound is at
+    least 1 - delta; one where below 1 is better (bytes, latency shares) when its upper
+    bound is at most 1 + delta. None when the interval is unknown.
+    """
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return None
+    return bool(low >= 1 - delta) if higher_is_better else bool(high <= 1 + delta)
+
+
+def bh_qvalues(p_values: Sequence[float | None]) -> list[float | None]:
+    """Benjamini-Hochberg q-values; None (no test) stays None and is not counted."""
+    return _adjust(p_values, "fdr_bh")
+
+
+def holm(p_values: Sequence[float | None]) -> list[float | None]:
+    """Holm step-down adjusted p-values (family-wise error); None stays None."""
+    return _adjust(p_values, "holm")
+
+
+def _adjust(p_values: Sequence[float | None], method: str) -> list[float | None]:
+    present = [i for i, p in enumerate(p_values) if p is not None and np.isfinite(p)]
+    out: list[float | None] = [None] * len(p_values)
+    if present:
+        adjusted = multipletests([float(p_values[i]) for i in present], alpha=ALPHA, method=method)[1]
+        for i, q in zip(present, adjusted):
+            out[i] = float(q)
+    return out
 
 
 def _rng(seed_text: str) -> np.random.Generator:
@@ -47,16 +99,21 @@ def _rng(seed_text: str) -> np.random.Generator:
     return np.random.default_rng(int.from_bytes(hashlib.sha256(seed_text.encode()).digest()[:8], "little"))
 
 
-def compare(variant: np.ndarray, baseline: np.ndarray, *, invert: bool = False, seed: str = "") -> Comparison:
-    """Ratio of means variant/baseline (baseline/variant with ``invert``), 95% CI and Welch p.
+def compare(variant: np.ndarray, baseline: np.ndarray, *, invert: bool = False, seed: str = "",
+            center: str = "mean") -> Comparison:
+    """Ratio of centers variant/baseline (baseline/variant with ``invert``), 95% CI and p.
 
-    ``invert`` turns times into rates: a rate ratio is baseline_time / variant_time.
+    Each array holds one value per worker process. ``center`` is ``mean`` (Welch's
+    t-test) or ``median`` (Mann-Whitney U). ``invert`` turns times into rates: a rate
+    ratio is baseline_time / variant_time.
     """
     variant = np.asarray(variant, dtype=float)
     baseline = np.asarray(baseline, dtype=float)
+    middle = np.median if center == "median" else np.mean
 
     def ratio_of(v: np.ndarray, b: np.ndarray) -> np.ndarray | float:
-        return (b.mean(axis=-1) / v.mean(axis=-1)) if invert else (v.mean(axis=-1) / b.mean(axis=-1))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (middle(b, axis=-1) / middle(v, axis=-1)) if invert else (middle(v, axis=-1) / middle(b, axis=-1))
 
     point = float(ratio_of(variant, baseline))
     if len(variant) < 2 or len(baseline) < 2:
@@ -65,18 +122,24 @@ def compare(variant: np.ndarray, baseline: np.ndarray, *, invert: bool = False, 
     v_samples = rng.choice(variant, size=(BOOTSTRAP_SAMPLES, len(variant)))
     b_samples = rng.choice(baseline, size=(BOOTSTRAP_SAMPLES, len(baseline)))
     ratios = ratio_of(v_samples, b_samples)
-    low, high = np.percentile(ratios, [2.5, 97.5])
+    finite = ratios[np.isfinite(ratios)]
+    low, high = np.percentile(finite, [2.5, 97.5]) if len(finite) == len(ratios) else (np.nan, np.nan)
     if np.allclose(variant, variant[0]) and np.allclose(baseline, baseline[0]):
         p_value = 1.0 if np.isclose(variant[0], baseline[0]) else 0.0  # deterministic meters
     else:
         with warnings.catch_warnings():  # near-identical samples (deterministic meters) are fine
             warnings.simplefilter("ignore", RuntimeWarning)
-            p_value = float(sps.ttest_ind(variant, baseline, equal_var=False).pvalue)
+            if center == "median":
+                p_value = float(sps.mannwhitneyu(variant, baseline, alternative="two-sided").pvalue)
+            else:
+                p_value = float(sps.ttest_ind(variant, baseline, equal_var=False).pvalue)
+    if not np.isfinite(point):
+        p_value = None
     return Comparison(point, float(low), float(high), p_value)
 
 
-def bootstrap_ci(values: np.ndarray, statistic, seed: str = "") -> tuple[float, float]:
-    """95% bootstrap interval of ``statistic`` (a function of a 1-D array)."""
+def bootstrap_ci(values: np.ndarray, statistic: Callable[[np.ndarray], float], seed: str = "") -> tuple[float, float]:
+    """95% bootstrap interval of ``statistic`` (a function of a 1-D array of processes)."""
     values = np.asarray(values, dtype=float)
     if len(values) < 2:
         return float("nan"), float("nan")
@@ -87,29 +150,57 @@ def bootstrap_ci(values: np.ndarray, statistic, seed: str = "") -> tuple[float, 
     return float(low), float(high)
 
 
-def ratio_ci(numerator: np.ndarray, denominator: np.ndarray, seed: str = "") -> tuple[float, float, float]:
-    """mean(numerator)/mean(denominator) with a 95% bootstrap interval (e.g. efficiency e)."""
+def median_ci(values: np.ndarray, seed: str = "") -> tuple[float, float, float]:
+    """The median over processes with its 95% bootstrap interval."""
+    values = np.asarray(values, dtype=float)
+    low, high = bootstrap_ci(values, np.median, seed=seed)
+    return float(np.median(values)), low, high
+
+
+def ratio_ci(numerator: np.ndarray, denominator: np.ndarray, seed: str = "",
+             stat_num: Callable[[np.ndarray], np.ndarray] | None = None,
+             stat_den: Callable[[np.ndarray], np.ndarray] | None = None) -> tuple[float, float, float]:
+    """stat_num(numerator)/stat_den(denominator) with a 95% bootstrap interval.
+
+    Both default to the mean (over the last axis); the two sides are resampled
+    independently (they come from different processes).
+    """
     numerator = np.asarray(numerator, dtype=float)
     denominator = np.asarray(denominator, dtype=float)
-    point = float(numerator.mean() / denominator.mean())
+    f_num = stat_num or (lambda a: a.mean(axis=-1))
+    f_den = stat_den or (lambda a: a.mean(axis=-1))
+    point = float(f_num(numerator) / f_den(denominator))
     if len(numerator) < 2 or len(denominator) < 2:
         return point, float("nan"), float("nan")
     rng = _rng(seed)
-    n = rng.choice(numerator, size=(BOOTSTRAP_SAMPLES, len(numerator))).mean(axis=1)
-    d = rng.choice(denominator, size=(BOOTSTRAP_SAMPLES, len(denominator))).mean(axis=1)
+    n = f_num(rng.choice(numerator, size=(BOOTSTRAP_SAMPLES, len(numerator))))
+    d = f_den(rng.choice(denominator, size=(BOOTSTRAP_SAMPLES, len(denominator))))
     low, high = np.percentile(n / d, [2.5, 97.5])
     return point, float(low), float(high)
 
 
-def rate(values: np.ndarray, seed: str = "") -> tuple[float, float, float]:
-    """Operations per second from times per operation, with a 95% bootstrap interval."""
+def rate_stat(unit: str) -> Callable[[np.ndarray], np.ndarray]:
+    """Operations per second from per-process samples: a mean of rates, or 1 / mean time."""
+    if unit == "per_second":
+        return lambda a: a.mean(axis=-1)
+    return lambda a: 1.0 / a.mean(axis=-1)
+
+
+def rate(values: np.ndarray, seed: str = "", unit: str = "second") -> tuple[float, float, float]:
+    """Operations per second over processes, with a 95% bootstrap interval.
+
+    ``unit`` ``second``: values are times per operation (processes of equal work), the
+    rate is 1 / mean; ``per_second``: values are already rates (processes of about
+    equal time), the rate is their mean. Both are Σwork / Σtime over the processes.
+    """
     values = np.asarray(values, dtype=float)
-    low, high = bootstrap_ci(values, lambda a: 1.0 / a.mean(), seed=seed)
-    return 1.0 / values.mean(), low, high
+    stat = rate_stat(unit)
+    low, high = bootstrap_ci(values, stat, seed=seed)
+    return float(stat(values)), low, high
 
 
 def values_of(frame, benchmark: str, variant: str) -> np.ndarray:
-    """The stored values of one benchmark and variant from a run's value table."""
+    """The samples (one per process) of one metric and variant from a run's table."""
     return frame.loc[(frame.benchmark == benchmark) & (frame.variant == variant), "value"].to_numpy()
 
 

@@ -20,6 +20,7 @@ MEMORY_NAMES = {
     "mem_json_corpus.tracemalloc", "mem_json_corpus.rss",
     "mem_records_100k.tracemalloc", "mem_records_100k.rss",
     "mem_kwargs.tracemalloc", "mem_kwargs.rss",
+    "mem_json_corpus.sizeclass", "mem_records_100k.sizeclass", "mem_kwargs.sizeclass",
 }
 
 
@@ -89,10 +90,10 @@ def test_memory_json(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     suite = pyperf.BenchmarkSuite.load(str(out))
     names = set(suite.get_benchmark_names())
-    if "RSS benchmarks skipped" in proc.stderr:
-        assert names == {n for n in MEMORY_NAMES if n.endswith(".tracemalloc")}
-    else:
-        assert names == MEMORY_NAMES
+    expected = {n for n in MEMORY_NAMES
+                if not (n.endswith(".rss") and "RSS benchmarks skipped" in proc.stderr)
+                and not (n.endswith(".sizeclass") and "sizeclass benchmarks skipped" in proc.stderr)}
+    assert names == expected
     for bench in suite.get_benchmarks():
         assert bench.get_unit() == "byte"
         assert bench.get_nrun() == 1
@@ -122,3 +123,31 @@ def test_list() -> None:
     assert proc.returncode == 0, proc.stderr
     for name in ("dict_create_empty", "dict_delete_100", *MEMORY_NAMES):
         assert name in proc.stdout
+
+
+def _workloads():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("dictmem_workloads_t", SCRIPT.parent / "dictmem_workloads.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(("requested", "allocated"), [
+    (0, 16), (1, 16), (16, 16), (17, 32), (200, 208), (512, 512),  # pymalloc's 16-byte classes
+    (513, 528), (520, 528), (1000, 1008), (1016, 1024),  # glibc: size + 8 header, rounded to 16
+    (200_000, 200_704),  # mmap'd: whole pages, with the 16-byte chunk header
+])
+def test_allocated_size_follows_the_size_classes(requested, allocated):
+    assert _workloads().allocated_size(requested) == allocated
+
+
+def test_sizeclass_meter_counts_rounded_live_blocks():
+    """Every live block rounds up: the meter is at least the requested bytes, and says how many blocks."""
+    wl = _workloads()
+    if wl.sizeclass_unavailable_reason():
+        pytest.skip(wl.sizeclass_unavailable_reason())
+    out = wl.measure("mem_kwargs", "sizeclass")
+    assert out["bytes"] >= out["requested"] > 0 and out["blocks"] > 1000
+    assert out["bytes"] - out["requested"] < 16 * out["blocks"] + 4096  # at most a class (or a page) per block

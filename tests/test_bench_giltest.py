@@ -116,3 +116,67 @@ def test_pair_beside_cpu_runs_batches_until_the_window_is_covered():
     assert chunks == 0                    # no CPU thread
     assert giltest._run_pair("lock", 3, 0)[1] == 3   # no window: exactly one batch
     assert giltest.CPU_WINDOW >= 40 * 0.005          # at least 40 default switch intervals
+
+
+@pytest.mark.parametrize("kind", ["lock", "condition", "queue"])
+def test_one_pair_serves_a_whole_window_without_tear_down(kind, monkeypatch):
+    """One pong thread per value however many batches, and every batch is inside the timed window."""
+    giltest = load_giltest_module()
+    started = []
+    real = giltest._Thread
+
+    def counting(*args, **kwargs):
+        thread = real(*args, **kwargs)
+        started.append(thread.name)
+        return thread
+
+    monkeypatch.setattr(giltest, "_Thread", counting)
+    elapsed, trips, chunks = giltest._run_pair(kind, 5, 0, 0.03)
+    assert started == ["pong"]
+    assert elapsed >= 0.03 and trips % 5 == 0 and trips > 5
+    assert not [t for t in __import__("threading").enumerate() if t.name == "pong"]  # pong returned
+
+
+def test_a_failed_ping_still_stops_the_pong_thread(monkeypatch):
+    giltest = load_giltest_module()
+    real = giltest.PAIRS["queue"]
+
+    def broken():
+        ping, pong, finish = real()
+
+        def failing(rounds):
+            ping(rounds)
+            raise RuntimeError("ping failed")
+
+        return failing, pong, finish
+
+    monkeypatch.setitem(giltest.PAIRS, "queue", broken)
+    with pytest.raises(RuntimeError, match="ping failed"):
+        giltest._run_pair("queue", 3, 0, 0.01)
+    assert not [t for t in __import__("threading").enumerate() if t.name == "pong"]
+
+
+def test_joint_file_pairs_each_value_with_its_windows_cpu_progress(tmp_path: Path):
+    """--joint-file: one line per call in each worker; after the warmup, line k is value k of the run with that pid."""
+    import json
+
+    out, joint = tmp_path / "giltest.json", tmp_path / "joint.jsonl"
+    proc = run("--select", "handoff_lock_cpu,handoff_lock_cpu.cpu_thread", "--processes", "2", "--values", "2",
+               "--warmups", "1", "--quiet", "--joint-file", str(joint), "-o", str(out), timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = [json.loads(line) for line in joint.read_text().splitlines()]
+    suite = pyperf.BenchmarkSuite.load(str(out))
+    for name in ("handoff_lock_cpu", "handoff_lock_cpu.cpu_thread"):
+        runs = [r for r in suite.get_benchmark(name).get_runs() if r.values]
+        assert len(runs) == 2
+        for run_ in runs:
+            pid = run_.get_metadata()["giltest_pid"]
+            mine = sorted((x for x in lines if x["pid"] == pid and x["bench"] == name), key=lambda x: x["seq"])
+            assert len(mine) == 1 + len(run_.values)  # the warmup first
+            for line, value in zip(mine[1:], run_.values):
+                assert line["elapsed"] >= 0.2 and line["round_trips"] > 0 and line["cpu_chunks"] >= 0
+                assert line["voluntary_ctxt_switches"] >= 0 and line["involuntary_ctxt_switches"] >= 0
+                if name == "handoff_lock_cpu":  # the stored value is this window's time per hand-off
+                    assert value == pytest.approx(line["elapsed"] / (2 * line["round_trips"]), rel=1e-9)
+                else:
+                    assert value == pytest.approx(line["elapsed"] / max(1, line["cpu_chunks"]), rel=1e-9)

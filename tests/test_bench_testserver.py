@@ -84,3 +84,39 @@ def test_missing_ab_names_the_package(tmp_path):
     proc = run_script("--select", "c1_close", env=env)  # default: neither ab nor wrk found
     assert proc.returncode != 0
     assert "apache2-utils" in proc.stderr and "--loadgen python" in proc.stderr
+
+
+def _load_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bm_testserver_run", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
+    spec.loader.exec_module(module)
+    return module
+
+
+WRK_OUT = """Running 1s test @ http://127.0.0.1:1/
+  1 threads and 10 connections
+  Latency Distribution
+     50%  300.00us
+     99%    2.00ms
+  2000 requests in 1.00s, 1.00MB read
+  Socket errors: connect 0, read {read}, write 0, timeout {timeout}
+Requests/sec:   2000.00
+"""
+
+
+def test_wrk_errors_are_counted_and_fatal(monkeypatch):
+    """Read errors beyond one per connection (the ones -d cuts) and any timeout stop the run, as ab's failures do."""
+    bm = _load_module()
+    assert bm.wrk_errors("no error line") == {"connect": 0, "read": 0, "write": 0, "timeout": 0}
+    assert bm.wrk_errors(WRK_OUT.format(read=3, timeout=1))["timeout"] == 1
+    scn = bm.SCENARIOS["c10_keepalive"]
+    for read, timeout, fatal in ((10, 0, False), (11, 0, True), (0, 1, True)):
+        monkeypatch.setattr(bm, "_run_process", lambda *a, r=read, t=timeout: WRK_OUT.format(read=r, timeout=t))
+        if fatal:
+            with pytest.raises(bm.LoadGenError, match="socket errors"):
+                bm.run_wrk("http://127.0.0.1:1/", scn, 1)
+        else:
+            assert bm.run_wrk("http://127.0.0.1:1/", scn, 1).requests == 2000

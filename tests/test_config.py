@@ -110,7 +110,7 @@ def test_build_name():
 @pytest.mark.parametrize(
     "args, expected",
     [
-        (["build", "--variant", "nope"], "valid variants: baseline, freethreaded"),
+        (["build", "--variant", "nope"], "valid variants: baseline, baseline_aa, freethreaded"),
         (["build", "--flavor", "nope"], "valid flavors: release, pgo, debug"),
         (["regrtest", "--variant", "nope", "--tests", "test_dict"], "valid variants"),
         (["regrtest", "--refleak", "--tests", "test_dict"], "needs a debug build"),
@@ -149,3 +149,75 @@ def test_make_targets_are_thin_calls_of_the_cli(target, expected):
     proc = subprocess.run(["make", "-n", *target], cwd=REPO, capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stderr == "", proc.stderr  # no overridden recipes
     assert expected in proc.stdout
+
+
+def _with_other(targets: str) -> str:
+    """GOOD_ROW plus a variant 'other' carrying the given targets line."""
+    other = GOOD_ROW.split("[flavors.release]")[0].replace("variants.baseline", "variants.other")
+    return GOOD_ROW + other.replace('regrtest = ["test_dict"]', f'regrtest = ["test_dict"]\ntargets = {targets}')
+
+
+def test_targets_are_read_with_their_margin(tmp_path):
+    text = _with_other('[{ metric = "handoff_lock_cpu", goal = "better" }, '
+                       '{ metric = "io_latency_cpu1.p50", goal = "no_worse", delta = 0.1 }]')
+    other = load_table(write(tmp_path, text), series=[]).variant("other")
+    assert [(t.metric, t.goal, t.delta) for t in other.targets] == [
+        ("handoff_lock_cpu", "better", 0.05), ("io_latency_cpu1.p50", "no_worse", 0.1)]
+
+
+@pytest.mark.parametrize(
+    "targets, message",
+    [
+        ('"handoff_lock_cpu"', "must be a list"),
+        ('["handoff_lock_cpu"]', "must be a table"),
+        ('[{ metric = "x", goal = "faster" }]', "goal must be one of"),
+        ('[{ metric = "x" }]', "missing key"),
+        ('[{ metric = "x y", goal = "better" }]', "not a benchmark name"),
+        ('[{ metric = "x", goal = "no_worse", delta = 1.5 }]', "between 0 and 1"),
+        ('[{ metric = "x", goal = "better", delta = 0.1 }]', "margin of a no_worse goal only"),
+        ('[{ metric = "x", goal = "better" }, { metric = "x", goal = "no_worse" }]', "listed twice"),
+    ],
+)
+def test_bad_targets_are_refused(tmp_path, targets, message):
+    with pytest.raises(UsageError, match=message):
+        load_table(write(tmp_path, _with_other(targets)), series=[])
+
+
+def test_every_declared_target_names_a_benchmark_the_harness_measures():
+    """A typo in a target's metric would silently read 'not measured' in every report."""
+    import re
+
+    names = set()
+    for script in ("bm_giltest", "bm_testserver", "bm_dict_memory"):
+        names |= set(re.findall(r'"([a-z0-9_]+(?:\.[a-z0-9_]+)?)"', (REPO / "bench" / script / "run_benchmark.py").read_text()))
+    names |= {"mem_json_corpus.tracemalloc", "mem_records_100k.tracemalloc", "mem_kwargs.tracemalloc"}
+    derived = {f"{n}{s}" for n in names if n.startswith("io_latency_cpu") for s in (".p50", ".p99", ".over_1ms")}
+    servers = {f"{s}{c}" for s in ("c1_close", "c1_keepalive", "c10_close", "c10_keepalive") for c in ("", "_cpu")}
+    for variant in load_table().variants.values():
+        for target in variant.targets:
+            assert target.metric in names | derived | servers, (variant.name, target.metric)
+
+
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        ('build_of = "nope"\nenviron = { A = "1" }', "build_of names no variant"),
+        ('build_of = "baseline"\nenviron = {}', "at least one variable"),
+        ('build_of = "baseline"\nenviron = { lower = "1" }', "uppercase"),
+        ('build_of = "baseline"\nenviron = { A = 1 }', "values strings"),
+        ('build_of = "baseline"\nenviron = { A = "1" }\npatches = []', "unknown key"),
+        ('build_of = "twin"\nenviron = { A = "1" }', "not another runtime one"),
+    ],
+)
+def test_bad_runtime_variants_are_refused(tmp_path, row, message):
+    twin = '[variants.twin]\ndescription = "t"\nbuild_of = "baseline"\nenviron = { B = "0" }\n\n'
+    text = GOOD_ROW + twin + f'[variants.other]\ndescription = "x"\n{row}\n'
+    with pytest.raises(UsageError, match=message):
+        load_table(write(tmp_path, text), series=[])
+
+
+def test_a_runtime_variant_copies_its_builds_fields(tmp_path):
+    text = GOOD_ROW + '[variants.twin]\ndescription = "t"\nbuild_of = "baseline"\nenviron = { B = "0" }\n'
+    twin = load_table(write(tmp_path, text), series=[]).variant("twin")
+    base = load_table(write(tmp_path, text), series=[]).variant("baseline")
+    assert (twin.signature, twin.patches, twin.regrtest, twin.environ) == (base.signature, base.patches, (), (("B", "0"),))

@@ -178,3 +178,55 @@ def test_a_run_of_another_pyperformance_subset_is_not_resumed(monkeypatch, tmp_p
     assert before != after
     assert after.pyperformance_chunks == (("pyperformance.time.dict", ("json_loads",)), ("pyperformance.memory.dict", ("json_loads",)))
     assert matrix.Plan.make(["baseline"], ["giltest"], "release", False).pyperformance_chunks == ()
+
+
+def test_a_runtime_variant_runs_its_twins_build_with_its_environment(tmp_path, monkeypatch):
+    """io_gil_off: io_gil's build; the step's process gets the variable and pyperf is told to pass it on."""
+    import sys
+
+    from scripts import build as builder
+    from scripts.benchmarks import Job
+    from scripts.config import load_table
+
+    table = load_table()
+    off = table.variant("io_gil_off")
+    assert off.build_of == "io_gil" and off.environ == (("PYTHONGILIOPRIORITY", "0"),)
+    assert builder.resolve("io_gil_off", "release").directory == builder.resolve("io_gil", "release").directory
+    assert matrix.runtime_environs(["baseline", "io_gil_off"]) == {"io_gil_off": off.environ}
+
+    script = tmp_path / "bm_env" / "run_benchmark.py"
+    script.parent.mkdir()
+    script.write_text("import os, sys\nopen(sys.argv[-1], 'w').write(os.environ.get('PYTHONGILIOPRIORITY', 'unset') + ' '"
+                      " + ' '.join(sys.argv[1:-2]))\n")
+    monkeypatch.setattr(Job, "script", property(lambda self: script))
+    plan = matrix.Plan.make(["baseline"], ["giltest"], "release", True)
+    out = tmp_path / "round0.json"
+    job = Job("env", "main")
+    cmd, cwd = matrix.step_command(None, Path(sys.executable), job, plan, out.with_suffix(".tmp"), off.environ)
+    matrix.run_step(cmd, cwd, job, out, tmp_path / "log", off.environ)
+    assert out.read_text() == "0 --processes 1 --inherit-environ PYTHONGILIOPRIORITY"
+    # without an environment nothing is added
+    cmd, _ = matrix.step_command(None, Path(sys.executable), job, plan, out.with_suffix(".tmp"))
+    assert "--inherit-environ" not in cmd
+
+
+def test_sidecar_files_are_passed_to_the_script_and_concatenated_by_round(tmp_path):
+    import json
+    import sys
+
+    from scripts.benchmarks import Job
+
+    job = Job("giltest", "main", sidecar="--joint-file")
+    assert matrix.jobs_of("giltest", "subset")[0].sidecar == "--joint-file"
+    plan = matrix.Plan.make(["baseline"], ["giltest"], "release", True)
+    tmp = tmp_path / "round0.tmp"
+    matrix.sidecar_path(tmp).write_text("stale\n")
+    cmd, _ = matrix.step_command(None, Path(sys.executable), job, plan, tmp)
+    assert cmd[cmd.index("--joint-file") + 1] == str(tmp_path / "round0.joint.jsonl")
+    assert not matrix.sidecar_path(tmp).exists()  # a failed attempt's lines are dropped
+    for n in (0, 1):
+        (tmp_path / f"round{n}.json").write_text("{}")
+        (tmp_path / f"round{n}.joint.jsonl").write_text(json.dumps({"pid": 10 + n, "seq": 1}) + "\n")
+    dest = matrix.merge_sidecars([tmp_path / "round0.json", tmp_path / "round1.json"], tmp_path / "giltest.joint.jsonl")
+    assert [json.loads(x) for x in dest.read_text().splitlines()] == [{"round": 0, "pid": 10, "seq": 1},
+                                                                     {"round": 1, "pid": 11, "seq": 1}]

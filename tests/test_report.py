@@ -144,3 +144,58 @@ def test_giltest_headlines_give_same_build_condition_ratios():
     assert cost["baseline"].startswith("3.30×") and cost["fast"].startswith("1.20×")
     handoff = table.loc["handoff_condition / handoff_lock: rate, same build"]
     assert handoff["baseline"].startswith("0.83×") and handoff["fast"].startswith("1.00×")
+
+
+def test_aa_row_counts_false_positives(tmp_path):
+    """baseline_aa (baseline built again) gets its own count row and the A/A sentence; equal data: no row differs."""
+    run = tmp_path / "results" / "linux-x86_64-2cpu" / "3.13.5" / "20260101T000000Z"
+    plan = {"variants": ["baseline", "baseline_aa"], "benches": ["giltest"], "flavor": "release",
+            "quick": True, "rounds": 1, "processes": 8}  # fmt: skip
+    run.mkdir(parents=True)
+    (run / "plan.json").write_text(json.dumps({"plan": plan}))
+    for variant, order in (("baseline", 1), ("baseline_aa", -1)):
+        (run / variant).mkdir()
+        values = {name: jitter(center)[::order] for name, center in (("lock_with_pass", 1e-7), ("gil_switch", 6e-4))}
+        suite(values).dump(str(run / variant / "giltest.json"))
+    text = report.write_report(run).read_text()
+    assert "`baseline_aa` is baseline built again (A/A)" in text
+    assert "| baseline_aa | 2 | 0 / 0 | 0 / 0 |" in text
+
+
+def test_same_binary_section_compares_the_build_with_its_runtime_twin(tmp_path):
+    """io_gil against io_gil_off (variants.toml): hand-offs beside a CPU thread twice as fast on the same binary."""
+    run = tmp_path / "results" / "linux-x86_64-2cpu" / "3.13.5" / "20260101T000000Z"
+    plan = {"variants": ["baseline", "io_gil", "io_gil_off"], "benches": ["giltest"], "flavor": "release",
+            "quick": True, "rounds": 1, "processes": 8}  # fmt: skip
+    run.mkdir(parents=True)
+    (run / "plan.json").write_text(json.dumps({"plan": plan}))
+    for variant, center in (("baseline", 4e-3), ("io_gil", 2e-3), ("io_gil_off", 4e-3)):
+        (run / variant).mkdir()
+        suite({"handoff_lock_cpu": jitter(center), "handoff_lock": jitter(1e-5)}).dump(str(run / variant / "giltest.json"))
+    text = report.write_report(run).read_text()
+    section = text.split("## Same binary, policy on against off", 1)[1].split("\n## ", 1)[0]
+    assert "| io_gil / io_gil_off | handoff_lock_cpu | 2.000 [" in section
+    assert "| io_gil / io_gil_off | handoff_lock | 1.000 [" in section and "| better |" in section
+
+
+def test_joint_measurements_pair_rate_and_cpu_share_of_the_same_windows(tmp_path):
+    """Two workers, a warmup and two windows each: 0.2 s, 1,000 round trips, 4,000 chunks, 120 switches."""
+    run = tmp_path / "results" / "linux-x86_64-2cpu" / "3.13.5" / "20260101T000000Z"
+    plan = {"variants": ["baseline"], "benches": ["giltest"], "flavor": "release", "quick": True, "rounds": 1,
+            "processes": 2}  # fmt: skip
+    (run / "baseline").mkdir(parents=True)
+    (run / "plan.json").write_text(json.dumps({"plan": plan}))
+    suite({"cpu_1thread": [25e-6] * 4}).dump(str(run / "baseline" / "giltest.json"))
+    window = {"bench": "handoff_lock_cpu", "elapsed": 0.2, "round_trips": 1000, "cpu_chunks": 4000,
+              "voluntary_ctxt_switches": 100, "involuntary_ctxt_switches": 20}
+    warmup = {**window, "round_trips": 1, "cpu_chunks": 0}  # dropped: a worker's first call is the warmup
+    lines = [{"round": 0, "pid": pid, "seq": seq, **(warmup if seq == 1 else window)} for pid in (7, 8) for seq in (1, 2, 3)]
+    (run / "baseline" / report.JOINT_FILE).write_text("".join(json.dumps(x) + "\n" for x in lines))
+    joint = report.load_joint(run)
+    assert len(joint) == 4 and set(joint.process) == {"0/7", "0/8"}
+    table = report.joint_headlines(joint, report.load_values(run), ["baseline"])
+    assert table.loc["handoff_lock_cpu: hand-offs/s (joint windows)", "baseline"].startswith("10,000 (10,000–10,000)")
+    assert table.loc["handoff_lock_cpu: CPU thread's rate over the same windows, % of cpu_1thread", "baseline"].startswith("50%")
+    assert table.loc["handoff_lock_cpu: the worker's context switches per hand-off", "baseline"] == \
+        "0.06 (0.06–0.06); involuntary 0.010"
+    assert "joint measurements" in report.write_report(run).read_text()

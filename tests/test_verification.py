@@ -7,6 +7,7 @@ report, or a known-failure mark that hides a pass, fails here in seconds.
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -227,3 +228,33 @@ def test_patches_from_builds_under_its_own_name():
     assert spec.revision and spec.name == f"native_condition@{spec.revision}"
     with pytest.raises(UsageError, match="needs a variant with patches"):
         builder.resolve("baseline", "release", patches_from="HEAD")
+
+
+def _outcomes(*oks: bool, failing: frozenset[str] = frozenset()) -> list:
+    from scripts import greenthreads
+
+    return [greenthreads.Outcome(f"step {i}", ok, "detail", failing if not ok else frozenset()) for i, ok in enumerate(oks)]
+
+
+@pytest.mark.parametrize("base, mine, status", [
+    ((True, True, True), (True, True, True), 0),
+    ((True, True, True), (False, True, True), 1),       # a hang or wrong result baseline does not have
+    ((True, True, False), (True, True, False), 0),      # gevent's tests fail the same way on baseline
+])
+def test_green_threads_judge_each_run_against_baseline(monkeypatch, base, mine, status):
+    from scripts import greenthreads
+
+    monkeypatch.setattr(builder, "build", lambda spec, jobs=None: None)
+    answers = {"baseline": _outcomes(*base, failing=frozenset({"test__x"})),
+               "native_condition": _outcomes(*mine, failing=frozenset({"test__x"}))}
+    monkeypatch.setattr(greenthreads, "run_all", lambda spec: answers[spec.variant.name])
+    monkeypatch.setattr(greenthreads, "_BASELINE_RUNS", {})
+    assert greenthreads.check("native_condition") == status
+
+
+def test_green_thread_pins_are_exact():
+    from scripts import greenthreads
+
+    lines = greenthreads.requirements()
+    assert {line.split("==")[0] for line in lines} >= {"gevent", "eventlet", "greenlet"}
+    assert all(re.fullmatch(r"[A-Za-z0-9_.]+==[0-9][0-9A-Za-z.]*", line) for line in lines)

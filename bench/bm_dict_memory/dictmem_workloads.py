@@ -5,8 +5,8 @@ Run as a script, this file is the child that run_benchmark.py's
 
     python dictmem_workloads.py WORKLOAD METER [CORPUS_PATH]
 
-It measures WORKLOAD (one of WORKLOADS) once with METER ("tracemalloc" or
-"rss") and prints one JSON object on stdout: {"bytes": N, ...}.  It imports
+It measures WORKLOAD (one of WORKLOADS) once with METER ("tracemalloc",
+"rss" or "sizeclass") and prints one JSON object on stdout: {"bytes": N, ...}.  It imports
 nothing outside the standard library (not pyperf), so that the child stays
 small and the same on every interpreter under test.
 
@@ -20,9 +20,49 @@ import json
 import os
 import random
 import sys
+import sysconfig
 import tracemalloc
 
-METERS = ("tracemalloc", "rss")
+METERS = ("tracemalloc", "rss", "sizeclass")
+
+# The "sizeclass" meter: the blocks tracemalloc sees still alive after the workload,
+# each rounded up to what the allocator hands out for it.  tracemalloc and getsizeof
+# count requested bytes; pymalloc serves requests of up to 512 bytes from 16-byte
+# size classes, and glibc malloc adds an 8-byte header, rounds to 16 and never gives
+# less than 32 bytes (requests from 128 KiB are mmap'd whole pages).  So a dict table
+# of 200 bytes costs 208, one of 520 bytes 528: the saving a smaller request makes is
+# what survives this rounding.
+PYMALLOC_MAX = 512
+PYMALLOC_ALIGN = 16
+MALLOC_HEADER = 8
+MALLOC_ALIGN = 16
+MALLOC_MIN_CHUNK = 32
+MMAP_THRESHOLD = 128 * 1024
+PAGE = 4096
+SIZECLASS_RULE = ("pymalloc 16-byte classes up to 512 B; glibc malloc chunks above "
+                  "(size + 8 rounded to 16, at least 32 B; pages from 128 KiB)")
+
+
+def allocated_size(size):
+    """Bytes the default allocators take for a request of `size` bytes (see SIZECLASS_RULE)."""
+    if size <= PYMALLOC_MAX:
+        return max(PYMALLOC_ALIGN, -(-size // PYMALLOC_ALIGN) * PYMALLOC_ALIGN)
+    if size + MALLOC_HEADER >= MMAP_THRESHOLD:
+        return -(-(size + 2 * MALLOC_HEADER) // PAGE) * PAGE
+    return max(MALLOC_MIN_CHUNK, -(-(size + MALLOC_HEADER) // MALLOC_ALIGN) * MALLOC_ALIGN)
+
+
+def sizeclass_unavailable_reason():
+    """Why the size-class meter does not apply here (None when it does)."""
+    if sysconfig.get_config_var("Py_GIL_DISABLED"):
+        return "free-threaded build: objects come from mimalloc, whose size classes the rule does not model"
+    if os.environ.get("PYTHONMALLOC"):
+        return "PYTHONMALLOC=%s: not the default allocators" % os.environ["PYTHONMALLOC"]
+    if not sysconfig.get_config_var("WITH_PYMALLOC"):
+        return "built without pymalloc"
+    if sys.platform == "win32" or sys.platform == "darwin":
+        return "not glibc malloc: the rule above 512 B does not model this platform's allocator"
+    return None
 
 # --------------------------------------------------------------------------
 # (1) JSON corpus: many small nested objects.
@@ -227,6 +267,14 @@ def measure(workload, meter, corpus_path=None):
         tracemalloc.stop()
         value = peak
         extra = {"retained": current}
+    elif meter == "sizeclass":
+        tracemalloc.start()
+        result = run(arg)
+        traces = tracemalloc.take_snapshot().traces
+        tracemalloc.stop()
+        value = sum(allocated_size(trace.size) for trace in traces)
+        extra = {"requested": sum(trace.size for trace in traces), "blocks": len(traces),
+                 "rule": SIZECLASS_RULE}
     elif meter == "rss":
         before = read_rss()
         result = run(arg)
@@ -248,8 +296,8 @@ def main(argv):
               % (os.path.basename(__file__), ", ".join(WORKLOADS), ", ".join(METERS)),
               file=sys.stderr)
         return 2
-    if argv[1] == "rss":
-        reason = rss_unavailable_reason()
+    if argv[1] in ("rss", "sizeclass"):
+        reason = rss_unavailable_reason() if argv[1] == "rss" else sizeclass_unavailable_reason()
         if reason:
             print(reason, file=sys.stderr)
             return 3

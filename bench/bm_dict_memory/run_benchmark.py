@@ -32,7 +32,8 @@ What is measured, with which meter
                         by a dict display
       mem_kwargs        100,000 calls of f(**kwargs) with 2/4/6/8 keyword
                         arguments in turn, every kwargs dict kept in a list
-    Two meters, one benchmark each (<workload>.tracemalloc, <workload>.rss):
+    Three meters, one benchmark each (<workload>.tracemalloc, <workload>.rss,
+    <workload>.sizeclass):
       tracemalloc  tracemalloc.start(); run; get_traced_memory()[1]: the
                    peak of Python-level allocations during the workload.
                    Counts only memory requested through Python's
@@ -60,6 +61,18 @@ What is measured, with which meter
     No warmups, loops = 1.  ``--memory-processes N`` (default 6) children
     per benchmark.  pyperf requires values > 0: a workload whose RSS does
     not grow is an error, not a zero.
+      sizeclass    the blocks tracemalloc sees alive after the workload
+                   (results still alive: NOT a peak), each rounded up to
+                   the allocator's size: pymalloc's 16-byte classes up to
+                   512 bytes, glibc malloc's chunks above (size + 8 rounded
+                   to 16, at least 32; pages from 128 KiB).  Requested
+                   bytes overstate nothing, but a saving smaller than a
+                   size class is no saving: this meter shows what survives.
+                   Stored beside it: the requested bytes and the block
+                   count.  Skipped (with the reason in the tracemalloc
+                   runs' metadata, "dict_memory_sizeclass_skipped") on
+                   free-threaded builds (mimalloc), with PYTHONMALLOC set,
+                   without pymalloc, and off glibc.
     Not measured: peak RSS (ru_maxrss is a lifetime high-water mark and too
     coarse), memory of other processes, time.
 
@@ -238,9 +251,13 @@ def run_memory(path, processes, workloads, verbose=True):
 
     start = time.monotonic()
     rss_skip = dictmem_workloads.rss_unavailable_reason()
-    meters = ["tracemalloc"] if rss_skip else ["tracemalloc", "rss"]
+    sizeclass_skip = dictmem_workloads.sizeclass_unavailable_reason()
+    meters = ["tracemalloc"] + ([] if rss_skip else ["rss"]) + ([] if sizeclass_skip else ["sizeclass"])
     if rss_skip:
         print("dict_memory: RSS benchmarks skipped: %s" % rss_skip,
+              file=sys.stderr)
+    if sizeclass_skip:
+        print("dict_memory: sizeclass benchmarks skipped: %s" % sizeclass_skip,
               file=sys.stderr)
 
     tmpdir = tempfile.mkdtemp(prefix="bm_dict_memory_")
@@ -282,6 +299,12 @@ def run_memory(path, processes, workloads, verbose=True):
                         metadata["dict_memory_retained"] = res["retained"]
                         if rss_skip:
                             metadata["dict_memory_rss_skipped"] = rss_skip
+                        if sizeclass_skip:
+                            metadata["dict_memory_sizeclass_skipped"] = sizeclass_skip
+                    elif meter == "sizeclass":
+                        metadata["dict_memory_requested"] = res["requested"]
+                        metadata["dict_memory_blocks"] = res["blocks"]
+                        metadata["dict_memory_sizeclass_rule"] = res["rule"]
                     else:
                         metadata["dict_memory_rss_before"] = res["rss_before"]
                         metadata["dict_memory_rss_meter"] = res["rss_meter"]

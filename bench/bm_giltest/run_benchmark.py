@@ -25,7 +25,10 @@ handoff_*_cpu
     The same with one extra CPU-bound Python thread running beside the pair for
     the whole measurement.  A value covers batches of HANDOFFS_PER_VALUE
     hand-offs (fixed, not calibrated) until at least CPU_WINDOW seconds of
-    ping-pong: a GIL that gives CPU threads a turn every few switch intervals
+    ping-pong, run by ONE pair without a pause (the clock is read after each
+    batch; metadata giltest_pair = "continuous"; earlier runs started a new
+    pong thread for every batch and timed only the batches, so CPU turns could
+    fall in the untimed gaps): a GIL that gives CPU threads a turn every few switch intervals
     must be seen over many turns, or a fast pair's 100 hand-offs (about 2 ms)
     would fall between two turns and hide the CPU thread's share.  With an
     unpatched GIL the behaviour is bimodal: either the woken side
@@ -129,17 +132,29 @@ RuntimeError instead of hanging), and the sender process stops by itself
 lifetime bound) and only uses 127.0.0.1.
 
 Options (besides pyperf's): --select NAME[,NAME...] runs only those
-benchmarks (unknown names: exit status 2), --list prints the names.
+benchmarks (unknown names: exit status 2), --list prints the names,
+--joint-file PATH appends one JSON line per handoff_*_cpu[.cpu_thread]
+window (pid, call number, round trips, CPU chunks, elapsed, voluntary and
+involuntary context switches of the worker: the joint measurement one pyperf
+value cannot hold; warmup calls included, each run's metadata has its
+worker's pid as giltest_pid).
 Runs on Python 3.11+, GIL and free-threaded builds.
 """
 
 import atexit
+import json
+import os
 import queue
 import socket
 import subprocess
 import sys
 import threading
 import time
+
+try:
+    import resource     # getrusage: context switches (not on Windows)
+except ImportError:
+    resource = None
 
 import pyperf
 
@@ -324,21 +339,25 @@ def bench_cpu_2threads(loops):
 
 
 # --- 3-7: hand-off pairs ------------------------------------------------------
-# Each _pair_* factory returns (ping, pong): ping(ready) runs in the calling
-# thread, pong(ready) in a new thread; both do `rounds` round trips (2 hand-offs
-# each).  pong sets `ready` before its first wait.
+# Each _pair_* factory returns (ping, pong, finish): ping(rounds) runs in the
+# calling thread and does `rounds` round trips (2 hand-offs each); it may be
+# called again and again.  pong(ready) runs in a new thread, sets `ready` before
+# its first wait and answers every round trip until finish() (called by the ping
+# side after its last round trip) tells it to return.  So one pair serves a whole
+# value: no thread is started or joined between two batches.
 
 def _timeout(what):
     raise RuntimeError("%s: no hand-off within %.0f s" % (what, WAIT_TIMEOUT))
 
 
-def _pair_lock(rounds):
+def _pair_lock():
     ping_lock = threading.Lock()
     pong_lock = threading.Lock()
     ping_lock.acquire()
     pong_lock.acquire()
+    stop = [False]
 
-    def ping():
+    def ping(rounds):
         for _ in range(rounds):
             pong_lock.release()
             if not ping_lock.acquire(timeout=WAIT_TIMEOUT):
@@ -346,19 +365,26 @@ def _pair_lock(rounds):
 
     def pong(ready):
         ready.set()
-        for _ in range(rounds):
+        while True:
             if not pong_lock.acquire(timeout=WAIT_TIMEOUT):
                 _timeout("handoff_lock pong")
+            if stop[0]:
+                return
             ping_lock.release()
 
-    return ping, pong
+    def finish():
+        stop[0] = True
+        pong_lock.release()
+
+    return ping, pong, finish
 
 
-def _pair_condition(rounds):
+def _pair_condition():
     cond = threading.Condition()
     turn = [0]          # 0: ping's turn, 1: pong's turn
+    stop = [False]
 
-    def ping():
+    def ping(rounds):
         with cond:
             for _ in range(rounds):
                 turn[0] = 1
@@ -369,20 +395,28 @@ def _pair_condition(rounds):
     def pong(ready):
         with cond:
             ready.set()
-            for _ in range(rounds):
+            while True:
                 if not cond.wait_for(lambda: turn[0] == 1, WAIT_TIMEOUT):
                     _timeout("handoff_condition pong")
+                if stop[0]:
+                    return
                 turn[0] = 0
                 cond.notify()
 
-    return ping, pong
+    def finish():
+        with cond:
+            stop[0] = True
+            turn[0] = 1
+            cond.notify()
+
+    return ping, pong, finish
 
 
-def _pair_queue(rounds):
+def _pair_queue():
     to_pong = queue.Queue()
     to_ping = queue.Queue()
 
-    def ping():
+    def ping(rounds):
         try:
             for i in range(rounds):
                 to_pong.put(i)
@@ -393,48 +427,95 @@ def _pair_queue(rounds):
     def pong(ready):
         ready.set()
         try:
-            for _ in range(rounds):
-                to_ping.put(to_pong.get(timeout=WAIT_TIMEOUT))
+            while True:
+                item = to_pong.get(timeout=WAIT_TIMEOUT)
+                if item is None:
+                    return
+                to_ping.put(item)
         except queue.Empty:
             _timeout("handoff_queue pong")
 
-    return ping, pong
+    def finish():
+        to_pong.put(None)
+
+    return ping, pong, finish
 
 
 PAIRS = {"lock": _pair_lock, "condition": _pair_condition, "queue": _pair_queue}
 
 
-def _run_pair(kind, rounds, ncpu, window=0.0):
+# --joint-file: one JSON line per call of a handoff_*_cpu[.cpu_thread] function
+# (warmups included, in call order per worker pid; each run's metadata carries
+# its worker's pid as giltest_pid), holding what one pyperf value cannot: the
+# hand-offs AND the CPU thread's chunks over the same window, and the worker's
+# context switches meanwhile, so a report can pair rate and CPU share per value.
+_JOINT = {"path": None, "seq": 0}
+
+
+def _rusage():
+    if resource is None:
+        return None
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_nvcsw, ru.ru_nivcsw
+
+
+def _record_joint(name, elapsed, trips, chunks, ru0, ru1):
+    """Append one window's joint measurement to the --joint-file, if one was given."""
+    if _JOINT["path"] is None:
+        return
+    _JOINT["seq"] += 1
+    line = {"pid": os.getpid(), "seq": _JOINT["seq"], "bench": name,
+            "elapsed": elapsed, "round_trips": trips, "cpu_chunks": chunks,
+            "voluntary_ctxt_switches": None if ru0 is None else ru1[0] - ru0[0],
+            "involuntary_ctxt_switches": None if ru0 is None else ru1[1] - ru0[1]}
+    with open(_JOINT["path"], "a") as f:     # O_APPEND: workers' lines do not interleave
+        f.write(json.dumps(line) + "\n")
+
+
+def _run_pair(kind, rounds, ncpu, window=0.0, record=None):
     """Ping-pong beside `ncpu` CPU threads: batches of `rounds` round trips
     until at least `window` seconds of ping-pong (one batch if 0).
 
-    Returns (elapsed seconds, round trips, CPU chunks completed meanwhile),
-    counting only the time inside the batches, not the starting of the pong
-    thread between them.
+    One pair runs continuously for the whole value; the ping side reads the
+    clock after every batch, so the time measured has no gaps (the pong thread
+    is started before the clock starts and stopped after it stops).
+
+    Returns (elapsed seconds, round trips, CPU chunks completed meanwhile);
+    with `record` (a benchmark name) also appends them to the --joint-file.
     """
     what = "handoff_%s%s" % (kind, "_cpu" if ncpu else "")
-    elapsed = 0.0
     trips = 0
-    chunks = 0
     with _CpuThreads(ncpu, what) as cpu:
-        while trips == 0 or elapsed < window:
-            ping, pong = PAIRS[kind](rounds)
-            ready = threading.Event()
-            th = _Thread(pong, (ready,), name="pong")
-            th.start()
-            try:
-                _wait(ready, what + ": pong start")
-                c0 = cpu.chunks()
-                t0 = time.perf_counter()
-                ping()
+        ping, pong, finish = PAIRS[kind]()
+        ready = threading.Event()
+        th = _Thread(pong, (ready,), name="pong")
+        th.start()
+        finished = False
+        try:
+            _wait(ready, what + ": pong start")
+            ru0 = _rusage()
+            c0 = cpu.chunks()
+            t0 = time.perf_counter()
+            while True:
+                ping(rounds)
+                trips += rounds
                 t1 = time.perf_counter()
-                c1 = cpu.chunks()
-            finally:
-                _join([th], what)
-            elapsed += t1 - t0
-            trips += rounds
-            chunks += c1 - c0
-    return elapsed, trips, chunks
+                if t1 - t0 >= window:
+                    break
+            c1 = cpu.chunks()
+            ru1 = _rusage()
+            finish()
+            finished = True
+        finally:
+            if not finished:
+                try:
+                    finish()    # a failed ping: let pong return if it can
+                except RuntimeError:
+                    pass
+            _join([th], what)
+    if record is not None:
+        _record_joint(record, t1 - t0, trips, c1 - c0, ru0, ru1)
+    return t1 - t0, trips, c1 - c0
 
 
 def _handoff_func(kind, ncpu):
@@ -444,7 +525,8 @@ def _handoff_func(kind, ncpu):
             return _run_pair(kind, loops, 0)[0]
         # loops is forced to HANDOFFS_PER_VALUE // 2: time per `loops` round
         # trips, averaged over the whole window
-        elapsed, trips, _ = _run_pair(kind, loops, ncpu, CPU_WINDOW)
+        elapsed, trips, _ = _run_pair(kind, loops, ncpu, CPU_WINDOW,
+                                      record="handoff_%s_cpu" % kind)
         return elapsed * loops / trips
     return func
 
@@ -452,7 +534,8 @@ def _handoff_func(kind, ncpu):
 def _handoff_cpu_thread_func(kind):
     def func(loops):
         elapsed, _, chunks = _run_pair(kind, HANDOFFS_PER_VALUE // 2, 1,
-                                       CPU_WINDOW)
+                                       CPU_WINDOW,
+                                       record="handoff_%s_cpu.cpu_thread" % kind)
         if chunks <= 0:
             # The CPU thread did not finish a single chunk while the pair ran:
             # count it as one chunk over the whole time (an underestimate of
@@ -722,6 +805,8 @@ def _spec():
 def _add_cmdline_args(cmd, args):
     if args.select:
         cmd.extend(("--select", args.select))
+    if args.joint_file:
+        cmd.extend(("--joint-file", args.joint_file))
 
 
 def _parse_select(text):
@@ -776,10 +861,15 @@ def main():
         help="run only these benchmarks (comma-separated; see --list)")
     runner.argparser.add_argument(
         "--list", action="store_true", help="print the benchmark names and exit")
+    runner.argparser.add_argument(
+        "--joint-file", metavar="PATH", default=None,
+        help="append one JSON line per handoff_*_cpu window: round trips, CPU "
+             "chunks, elapsed and context switches of the same window")
     runner.metadata["description"] = "GIL / free-threading behaviour of threads"
     runner.metadata["giltest_chunk"] = CHUNK
     runner.metadata["giltest_handoffs_per_value"] = HANDOFFS_PER_VALUE
     runner.metadata["giltest_cpu_window"] = CPU_WINDOW
+    runner.metadata["giltest_pair"] = "continuous"    # one pair per value, no tear-down between batches
     runner.metadata["giltest_switch_interval"] = SWITCH_INTERVAL
     runner.metadata["giltest_switch_check_every"] = SWITCH_CHECK_EVERY
     runner.metadata["giltest_latency_delay"] = "%g-%g s" % (
@@ -792,6 +882,8 @@ def main():
         "enabled" if is_gil_enabled is None or is_gil_enabled() else "disabled")
 
     args = runner.parse_args()
+    runner.metadata["giltest_pid"] = os.getpid()   # a worker's own pid: pairs its runs with --joint-file lines
+    _JOINT["path"] = os.path.abspath(args.joint_file) if args.joint_file else None
     if args.list:
         for name in BENCHMARKS:
             print(name)
