@@ -16,11 +16,12 @@ RUN     ?=
 DICT    ?=
 RESULTS ?=
 PYPERFORMANCE ?=
+OUT     ?=
 
 JOBS_ARG = $(if $(JOBS),--jobs $(JOBS))
 DICT_ARG = $(if $(DICT),--dict "$(DICT)")
 
-.PHONY: help deps fetch build regrtest lint-patches variants bench sweep-dict verify-condvar report cross-report test clean
+.PHONY: help deps fetch build regrtest lint-patches variants bench sweep-dict verify-condvar instructions report cross-report test clean
 
 help:
 	@$(HARNESS) --help
@@ -51,6 +52,9 @@ sweep-dict:
 
 verify-condvar:
 	$(HARNESS) verify-condvar $(if $(filter-out baseline,$(VARIANT)),--variant $(VARIANT)) $(JOBS_ARG)
+
+instructions:
+	$(HARNESS) instructions --variant $(VARIANT) --flavor $(FLAVOR) $(if $(OUT),--out "$(OUT)") $(JOBS_ARG) $(DICT_ARG)
 
 report:
 	$(HARNESS) report $(if $(RUN),--run "$(RUN)")
