@@ -18,11 +18,12 @@ RUN     ?=
 DICT    ?=
 RESULTS ?=
 PYPERFORMANCE ?=
+OUT     ?=
 
 JOBS_ARG = $(if $(JOBS),--jobs $(JOBS))
 DICT_ARG = $(if $(DICT),--dict "$(DICT)")
 
-.PHONY: help deps fetch build regrtest lint-patches variants bench sweep-dict verify-condvar verify green-threads report cross-report test clean
+.PHONY: help deps fetch build regrtest lint-patches variants bench sweep-dict verify-condvar verify green-threads instructions report cross-report test clean
 
 help:
 	@$(HARNESS) --help
@@ -59,6 +60,9 @@ verify:
 
 green-threads:
 	$(HARNESS) green-threads --variant $(VARIANT) --flavor $(FLAVOR) $(JOBS_ARG)
+
+instructions:
+	$(HARNESS) instructions --variant $(VARIANT) --flavor $(FLAVOR) $(if $(OUT),--out "$(OUT)") $(JOBS_ARG) $(DICT_ARG)
 
 report:
 	$(HARNESS) report $(if $(RUN),--run "$(RUN)")

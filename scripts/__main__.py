@@ -324,6 +324,30 @@ def cmd_report(args: argparse.Namespace) -> int:
     return _in_venv("report", [str(run_dir.resolve()), str(RESULTS)])
 
 
+def cmd_instructions(args: argparse.Namespace) -> int:
+    """Count instructions per operation of the dict workloads on a variant and on baseline."""
+    from . import instructions
+
+    names = instructions.select_workloads(args.workloads)  # a typo fails before any build
+    extra = instructions.parse_extra(args.interpreter)
+    if args.reps < 1:
+        raise UsageError("--reps must be at least 1")
+    specs = [builder.resolve("baseline", args.flavor)]
+    if args.variant != "baseline":
+        specs.append(builder.resolve(args.variant, args.flavor, dict_text=args.dict))
+    for spec in specs:
+        builder.build(spec, args.jobs)
+    interpreters = [instructions.Interpreter(spec.label, spec.python) for spec in specs] + extra
+    result = instructions.measure(interpreters, names, args.reps, progress=ui.step)
+    result["flavor"] = args.flavor
+    result["harness_commit"] = builder.harness_commit()
+    print(instructions.format_table(result))
+    if args.out:
+        instructions.write(result, Path(args.out))
+        ui.step(f"wrote {args.out}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m scripts", description=__doc__.split("\n\n")[0], allow_abbrev=False)
     sub = top.add_subparsers(dest="command", required=True, metavar="command")
@@ -389,6 +413,14 @@ def parser() -> argparse.ArgumentParser:
     p = add("cross-report", cmd_cross_report, "one report over finished runs of several platforms (charts faceted by platform)")
     p.add_argument("--results", default="", help="a results root holding <platform>/<version>/<run-id>/ folders (default: results/)")
     p.add_argument("--out", default="", help="where report.md and charts/ go (default: <results>/cross-platform/<version>)")
+    p = add("instructions", cmd_instructions,
+            "callgrind instructions per operation of the dict workloads, a variant beside baseline")
+    variant_opts(p)
+    p.add_argument("--workloads", default="", help="comma-separated workloads of instructions_workload.py (default: all)")
+    p.add_argument("--reps", type=int, default=200, help="repetitions of each workload (default: 200)")
+    p.add_argument("--interpreter", action="append", default=[], metavar="LABEL=PATH",
+                   help="a further interpreter to count (repeatable), e.g. an older build")
+    p.add_argument("--out", default="", help="also write the table as JSON here")
     add("clean", cmd_clean, "remove build/ and src/ (keeps downloads/ and results/)")
     p = add("verify", cmd_verify, "sanitizer (asan, tsan) and green-thread checks of the variants that ask for them")
     p.add_argument("--variants", default="", help="limit to these variants (default: all)")

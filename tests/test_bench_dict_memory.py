@@ -21,7 +21,11 @@ MEMORY_NAMES = {
     "mem_records_100k.tracemalloc", "mem_records_100k.rss",
     "mem_kwargs.tracemalloc", "mem_kwargs.rss",
     "mem_json_corpus.sizeclass", "mem_records_100k.sizeclass", "mem_kwargs.sizeclass",
+    "mem_instances_setattr.tracemalloc", "mem_instances_setattr.rss",
+    "mem_instances_update.tracemalloc", "mem_instances_update.rss",
+    "mem_instances_setattr.sizeclass", "mem_instances_update.sizeclass",
 }
+PER_INSTANCE = ("mem_instances_setattr", "mem_instances_update")
 
 
 def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -103,6 +107,13 @@ def test_memory_json(tmp_path: Path) -> None:
                              else "resident set (/proc/self/statm)")
         values = bench.get_values()
         assert len(values) == 1 and values[0] > 0
+        metadata = bench.get_runs()[0].get_metadata()
+        per_instance = bench.get_name().split(".")[0] in PER_INSTANCE
+        assert metadata["dict_memory_per_object"] is per_instance
+        if per_instance and bench.get_name().endswith(".tracemalloc"):
+            # an instance with 10 attributes takes more than its object header
+            # and less than a kilobyte
+            assert 48 < values[0] < 1024, values[0]
     show = subprocess.run([sys.executable, "-m", "pyperf", "show", str(out)],
                           capture_output=True, text=True, timeout=60)
     assert show.returncode == 0, show.stderr
@@ -121,7 +132,7 @@ def test_select_unknown_exits_2() -> None:
 def test_list() -> None:
     proc = run("--list")
     assert proc.returncode == 0, proc.stderr
-    for name in ("dict_create_empty", "dict_delete_100", *MEMORY_NAMES):
+    for name in ("dict_create_empty", "dict_delete_100", "dict_churn_5", "dict_churn_5462", *MEMORY_NAMES):
         assert name in proc.stdout
 
 
@@ -151,3 +162,42 @@ def test_sizeclass_meter_counts_rounded_live_blocks():
     out = wl.measure("mem_kwargs", "sizeclass")
     assert out["bytes"] >= out["requested"] > 0 and out["blocks"] > 1000
     assert out["bytes"] - out["requested"] < 16 * out["blocks"] + 4096  # at most a class (or a page) per block
+
+
+def _module():
+    sys.path.insert(0, str(SCRIPT.parent))
+    try:
+        import run_benchmark
+    finally:
+        sys.path.pop(0)
+    return run_benchmark
+
+
+def test_churn_sizes_bracket_every_threshold() -> None:
+    module = _module()
+    sizes = module.CHURN_SIZES
+    thresholds = [s * 2 // 3 for s in (8 << k for k in range(12)) if 5 <= s * 2 // 3 <= 10_000]
+    assert thresholds[0] == 5 and thresholds[-1] == 5461
+    for full in thresholds:
+        assert full in sizes and full + 1 in sizes
+    assert len(sizes) == 2 * len(thresholds)
+    for n in sizes:
+        assert f"dict_churn_{n}" in module.SPEED_BENCHMARKS
+
+
+def test_churn_keeps_size() -> None:
+    churn = _module()._Churn(682)
+    churn.ops(1000)
+    assert len(churn.d) == 682
+    assert list(churn.d)[0] == 1000 and list(churn.d)[-1] == 1681
+
+
+def test_speed_churn_tiny(tmp_path: Path) -> None:
+    out = tmp_path / "speed.json"
+    proc = run("--processes", "1", "--values", "1", "--warmups", "0", "--loops", "1",
+               "--select", "dict_churn_5,dict_churn_683", "-o", str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    suite = pyperf.BenchmarkSuite.load(str(out))
+    assert suite.get_benchmark_names() == ["dict_churn_5", "dict_churn_683"]
+    for bench in suite.get_benchmarks():
+        assert bench.get_unit() == "second"

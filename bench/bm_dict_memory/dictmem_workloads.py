@@ -11,7 +11,7 @@ nothing outside the standard library (not pyperf), so that the child stays
 small and the same on every interpreter under test.
 
 Everything here is deterministic: the JSON corpus comes from a seeded
-random.Random, the other two workloads from range().  Only the memory the
+random.Random, the other workloads from range().  Only the memory the
 interpreter uses for the same objects changes between builds.
 """
 
@@ -183,12 +183,59 @@ def _run_kwargs(n):
     return out
 
 
+# --------------------------------------------------------------------------
+# (4) instances: 20,000 objects of a plain class with 10 attributes, filled
+# by attribute assignment in __init__ or by self.__dict__.update(kw).  Their
+# dicts share their class's keys (split tables, values inline), so a dict
+# sizing must leave them as upstream has them: stored per instance.
+
+INSTANCES = 20_000
+
+
+class _BySetattr:
+    def __init__(self, i):
+        self.attr0 = i
+        self.attr1 = i
+        self.attr2 = i
+        self.attr3 = i
+        self.attr4 = i
+        self.attr5 = i
+        self.attr6 = i
+        self.attr7 = i
+        self.attr8 = i
+        self.attr9 = i
+
+
+class _ByUpdate:
+    def __init__(self, kw):
+        self.__dict__.update(kw)
+
+
+def _setup_instances(corpus_path):
+    return INSTANCES
+
+
+def _run_instances_setattr(n):
+    return [_BySetattr(i) for i in range(n)]
+
+
+def _run_instances_update(n):
+    names = ["attr%d" % k for k in range(10)]
+    return [_ByUpdate(dict.fromkeys(names, i)) for i in range(n)]
+
+
 # name -> (setup(corpus_path) -> arg, run(arg) -> result kept alive)
 WORKLOADS = {
     "mem_json_corpus": (_setup_json_corpus, _run_json_corpus),
     "mem_records_100k": (_setup_records, _run_records),
     "mem_kwargs": (_setup_kwargs, _run_kwargs),
+    "mem_instances_setattr": (_setup_instances, _run_instances_setattr),
+    "mem_instances_update": (_setup_instances, _run_instances_update),
 }
+
+# Workloads whose value is bytes per object of the result (the measured bytes
+# divided by len(result)) rather than bytes in all.
+PER_OBJECT = frozenset({"mem_instances_setattr", "mem_instances_update"})
 
 
 # --------------------------------------------------------------------------
@@ -283,8 +330,11 @@ def measure(workload, meter, corpus_path=None):
         extra = {"rss_before": before, "rss_after": after, "rss_meter": rss_meter_name()}
     else:
         raise ValueError("unknown meter %r" % (meter,))
+    if workload in PER_OBJECT:
+        extra["total_bytes"] = value
+        value = value // len(result)
     out = {"workload": workload, "meter": meter, "bytes": value,
-           "objects": len(result)}
+           "objects": len(result), "per_object": workload in PER_OBJECT}
     out.update(extra)
     del result
     return out

@@ -21,7 +21,7 @@ What is measured, with which meter
     {"meter": "sys.getsizeof", "python": sys.version, "rows": [{"n", "keys",
     "built_by", "bytes"}, ...]}.  These modes never start pyperf's Runner.
 
-(b) Peak memory of three realistic workloads (``--memory-json PATH``),
+(b) Peak memory of five realistic workloads (``--memory-json PATH``),
     stored in a pyperf JSON file with unit "byte":
       mem_json_corpus   json.loads of a ~4.6 MB JSON text of 24,000 small
                         objects with 3-12 str keys, some nested dicts/lists
@@ -32,6 +32,11 @@ What is measured, with which meter
                         by a dict display
       mem_kwargs        100,000 calls of f(**kwargs) with 2/4/6/8 keyword
                         arguments in turn, every kwargs dict kept in a list
+      mem_instances_setattr  20,000 instances of a class with 10 attributes
+                        set by assignment in __init__; BYTES PER INSTANCE
+      mem_instances_update   the same filled by self.__dict__.update(kw);
+                        bytes per instance (their dicts share the class's
+                        keys, as upstream; metadata dict_memory_per_object)
     Three meters, one benchmark each (<workload>.tracemalloc, <workload>.rss,
     <workload>.sizeclass):
       tracemalloc  tracemalloc.start(); run; get_traced_memory()[1]: the
@@ -98,6 +103,12 @@ What is measured, with which meter
       dict_delete_100        100 ``del d[<int const>]`` emptying a 100-key
                              dict; the dicts are copied outside the timer
                              in batches of 200
+      dict_churn_<n>         one ``del d[oldest]; d[new] = None`` pair on a
+                             dict kept at n int keys (100 pairs per call,
+                             the dict carried on between calls), for n on
+                             both sides of every resize threshold from 5 to
+                             10,000 items (5, 6, 10, 11, ... 5461, 5462):
+                             a steady-size cache or sliding window
     ``--select NAME[,NAME]`` (unknown name: exit 2 with the valid names),
     ``--list``; all pyperf Runner options work (``--fast``, ``-o``, ...).
     Not measured: memory (see (b)), multi-threaded contention.
@@ -289,10 +300,13 @@ def run_memory(path, processes, workloads, verbose=True):
                         "unit": "byte",
                         "loops": 1,
                         "description": "dict_memory: %s measured with %s in a"
-                                       " fresh process" % (workload, meter),
+                                       " fresh process%s" % (
+                                           workload, meter,
+                                           ", bytes per object" if res["per_object"] else ""),
                         "dict_memory_meter": meter,
                         "dict_memory_workload": workload,
                         "dict_memory_objects": res["objects"],
+                        "dict_memory_per_object": res["per_object"],
                         "python_hash_seed": 0,
                     })
                     if meter == "tracemalloc":
@@ -439,6 +453,58 @@ def _setup_delete():
     return 1, (f, _inserted(INT_KEYS))
 
 
+def _churn_sizes(low=5, high=10_000):
+    """Sizes on both sides of every resize threshold from `low` to `high` items.
+
+    The thresholds are the sizes at which an index table of 8, 16, ... slots is
+    full at upstream's maximum load (2/3): 5, 10, 21, ... 5461.  Each gives two
+    sizes: the full table and one item more.
+    """
+    sizes = []
+    slots = 8
+    while slots * 2 // 3 <= high:
+        full = slots * 2 // 3
+        if full >= low:
+            sizes += [full, full + 1]
+        slots *= 2
+    return tuple(sizes)
+
+
+CHURN_SIZES = _churn_sizes()
+CHURN_OPS = 100
+
+
+class _Churn:
+    """A dict kept at `size` int keys: delete the oldest key, insert a new one."""
+
+    def __init__(self, size):
+        self.d = _inserted(range(size))
+        self.size = size
+        self.next = size
+
+    def ops(self, count):
+        d = self.d
+        size = self.size
+        start = self.next
+        for i in range(start, start + count):
+            del d[i - size]
+            d[i] = None
+        self.next = start + count
+
+
+def _time_churn(loops, churn):
+    """`loops` calls of CHURN_OPS delete-oldest/insert-new pairs."""
+    ops = churn.ops
+    t0 = time.perf_counter()
+    for _ in range(loops):
+        ops(CHURN_OPS)
+    return time.perf_counter() - t0
+
+
+def _setup_churn(size):
+    return CHURN_OPS, (_Churn(size),)
+
+
 # name -> (setup() -> (inner_loops, args), time function(loops, *args))
 SPEED_BENCHMARKS = {
     "dict_create_empty": (_setup_create_empty, _time_calls),
@@ -452,6 +518,9 @@ SPEED_BENCHMARKS = {
     "dict_update_100": (_setup_update, _time_calls),
     "dict_delete_100": (_setup_delete, _time_delete),
 }
+SPEED_BENCHMARKS.update(
+    ("dict_churn_%d" % n, (lambda n=n: _setup_churn(n), _time_churn))
+    for n in CHURN_SIZES)
 
 
 # ==========================================================================
