@@ -209,7 +209,7 @@ def check_steps(table, names: list[str], wanted: list[str], make_test_only: bool
         union = checks.baseline_selection(mine, check.name)
         if union:  # one baseline run covers every variant's selection
             steps.append((f"{check.name} baseline (the reference): {' '.join(union)}",
-                          lambda c=check, u=union: regrtest.regrtest("baseline", c.flavor, u, False, jobs)))
+                          lambda c=check, u=union: regrtest.regrtest("baseline", c.flavor, u, False, jobs, reuse=True)))
         for p in mine:
             def run(p=p) -> tuple[int, str]:
                 status = p.check.run(p.variant, list(table.variants[p.variant].regrtest), jobs)

@@ -292,10 +292,11 @@ def regrtest_before(variant: str, flavor: str, tests: list[str], refleak: bool, 
     result = run(spec, tests, refleak, jobs, testdir=testdir)
     print()
     ui.step(f"{spec.name}: the current {' '.join(tests)} on the patches of commit {spec.revision}:")
-    if result.broken:
-        raise HarnessError(f"regrtest did not complete (exit {result.exit_code}); log: {result.log}")
     for report in result.sanitizer_reports:
         print(f"  sanitizer report: {report['signature']} ({report['file']})")
+        print("    " + report["excerpt"].replace("\n", "\n    "))
+    if result.broken:
+        raise HarnessError(f"regrtest did not complete (exit {result.exit_code}); log: {result.log}")
     if result.failed or result.sanitizer_reports:
         print(f"  FAILS before: {' '.join(result.failed) or 'sanitizer reports'}")
         for module, cases in result.failed_cases.items():
@@ -307,11 +308,22 @@ def regrtest_before(variant: str, flavor: str, tests: list[str], refleak: bool, 
 
 
 def regrtest(variant: str, flavor: str, tests: list[str], refleak: bool, jobs: int | None = None,
-             patches_from: str = "") -> int:
-    """Build if needed, run the tests, compare with baseline; return the exit status."""
+             patches_from: str = "", reuse: bool = False) -> int:
+    """Build if needed, run the tests, compare with baseline; return the exit status.
+
+    ``reuse``: for baseline, take a saved result of this build covering the selection
+    instead of running again (the reference step of make test and make verify).
+    """
     if patches_from:
         return regrtest_before(variant, flavor, tests, refleak, jobs or os.cpu_count() or 2, patches_from)
     spec = builder.resolve(variant, flavor)
+    if reuse and spec.variant.name == "baseline":
+        builder.build(spec, jobs)
+        result = baseline_result(spec, tests, refleak, jobs or os.cpu_count() or 2)
+        print(f"  baseline ({spec.name}) on {' '.join(tests)}: {' '.join(result.failed) or 'no failures'}; "
+              f"{len(result.sanitizer_reports)} sanitizer report(s): "
+              f"{'; '.join(sorted({r['signature'] for r in result.sanitizer_reports})) or 'none'}")
+        return 0 if not result.broken else 1
     if refleak and "--with-pydebug" not in spec.flavor.configure_args:
         raise UsageError("REFLEAK=1 (-R 3:3) needs a debug build: add FLAVOR=debug")
     jobs = jobs or os.cpu_count() or 2
@@ -322,6 +334,11 @@ def regrtest(variant: str, flavor: str, tests: list[str], refleak: bool, jobs: i
     print()
     ui.step(f"regrtest summary for {spec.name} ({selection}), {ui.format_duration(result.duration_seconds)}:")
     if result.broken:
+        # a sanitizer can stop regrtest's own process (it uses threads and queues too): say what it found
+        known = base.sanitizer_reports if base else []
+        for report in sanitizers.new_signatures(result.sanitizer_reports, known):
+            print(f"  sanitizer report that baseline does not have: {report['signature']}   ({report['file']})")
+            print("      " + report["excerpt"].replace("\n", "\n      "))
         raise HarnessError(f"regrtest did not complete (exit {result.exit_code}); log: {result.log}")
     reference = base or result
     if reference.failed:
