@@ -34,8 +34,8 @@ FOLDER = ROOT / "verify" / "greenthreads"
 REQUIREMENTS = FOLDER / "requirements.txt"
 HANDOFF = FOLDER / "handoff.py"
 LIBRARIES = ("gevent", "eventlet")
-HANDOFF_TIMEOUT = 120  # seconds; the program takes about one second when nothing blocks
-GEVENT_TESTS_TIMEOUT = 900
+HANDOFF_TIMEOUT = 60  # seconds; the program takes about one second when nothing blocks
+GEVENT_TESTS_TIMEOUT = 300  # about 25 s on baseline here; a deadlocked variant pays this once
 # gevent's tests of threading, locks, queues and monkey-patching (gevent/tests/, in its wheel)
 GEVENT_TESTS = (
     "test__threading.py", "test__threading_2.py", "test__threading_vs_settrace.py",
@@ -117,6 +117,7 @@ def run_all(spec: builder.BuildSpec) -> list[Outcome]:
     env = {**builder.run_env(spec), "PYTHONWARNINGS": "ignore::DeprecationWarning"}
     outcomes = []
     for library in LIBRARIES:
+        ui.step(f"{spec.name}: handoff.py under {library} (timeout {HANDOFF_TIMEOUT}s)")
         t0 = time.monotonic()
         status, out = _run([str(python), str(HANDOFF), library], env, HANDOFF_TIMEOUT, FOLDER)
         seconds = time.monotonic() - t0
@@ -129,6 +130,8 @@ def run_all(spec: builder.BuildSpec) -> list[Outcome]:
         outcomes.append(Outcome(f"handoff.py under {library}", status == 0, detail))
     scratch = spec.directory / "greenthreads-tests"
     scratch.mkdir(exist_ok=True)
+    ui.step(f"{spec.name}: gevent's own tests, {len(GEVENT_TESTS)} files (each under gevent's own timeout; "
+            f"all under {GEVENT_TESTS_TIMEOUT}s); log: {(scratch / 'gevent-tests.log').relative_to(ROOT)}")
     t0 = time.monotonic()
     status, out = _run([str(python), "-m", "gevent.tests", "-j2", *GEVENT_TESTS], env, GEVENT_TESTS_TIMEOUT, scratch)
     (scratch / "gevent-tests.log").write_text(out)

@@ -258,3 +258,19 @@ def test_green_thread_pins_are_exact():
     lines = greenthreads.requirements()
     assert {line.split("==")[0] for line in lines} >= {"gevent", "eventlet", "greenlet"}
     assert all(re.fullmatch(r"[A-Za-z0-9_.]+==[0-9][0-9A-Za-z.]*", line) for line in lines)
+
+
+def test_a_second_build_of_the_same_folder_waits_for_the_first(tmp_path: Path, monkeypatch):
+    import threading
+
+    monkeypatch.setattr(builder, "BUILD", tmp_path)
+    spec = builder.resolve("baseline", "asan")
+    order: list[str] = []
+    first = builder._BuildLock(spec).__enter__()
+    waiter = threading.Thread(target=lambda: (builder._BuildLock(spec).__enter__(), order.append("second")))
+    waiter.start()
+    waiter.join(0.3)
+    order.append("first done")
+    first.__exit__(None, None, None)
+    waiter.join(5)
+    assert order == ["first done", "second"]
