@@ -23,7 +23,7 @@ OUT     ?=
 JOBS_ARG = $(if $(JOBS),--jobs $(JOBS))
 DICT_ARG = $(if $(DICT),--dict "$(DICT)")
 
-.PHONY: help deps fetch build regrtest lint-patches variants bench sweep-dict verify-condvar verify green-threads instructions report cross-report test clean
+.PHONY: help deps fetch build regrtest lint-patches variants bench sweep-dict verify-condvar verify green-threads instructions report summary cross-report test clean
 
 help:
 	@$(HARNESS) --help
@@ -66,6 +66,9 @@ instructions:
 
 report:
 	$(HARNESS) report $(if $(RUN),--run "$(RUN)")
+
+summary:
+	$(HARNESS) summary $(if $(RESULTS),--results "$(RESULTS)")
 
 cross-report:
 	$(HARNESS) cross-report $(if $(RESULTS),--results "$(RESULTS)")

@@ -324,6 +324,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     return _in_venv("report", [str(run_dir.resolve()), str(RESULTS)])
 
 
+def cmd_summary(args: argparse.Namespace) -> int:
+    """Regenerate results/SUMMARY.md from every finished run's JSON."""
+    from .matrix import RESULTS
+
+    results = Path(args.results) if args.results else RESULTS
+    return _in_venv("summary", [str(results.resolve())])
+
+
 def cmd_instructions(args: argparse.Namespace) -> int:
     """Count instructions per operation of the dict workloads on a variant and on baseline."""
     from . import instructions
@@ -410,6 +418,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=None)
     p = add("report", cmd_report, "regenerate report.md and charts of a run")
     p.add_argument("--run", default="", help="run id or folder (default: the newest finished run)")
+    p = add("summary", cmd_summary, "regenerate results/SUMMARY.md: one row per variant, from the newest run of each figure")
+    p.add_argument("--results", default="", help="results root (default: results/)")
     p = add("cross-report", cmd_cross_report, "one report over finished runs of several platforms (charts faceted by platform)")
     p.add_argument("--results", default="", help="a results root holding <platform>/<version>/<run-id>/ folders (default: results/)")
     p.add_argument("--out", default="", help="where report.md and charts/ go (default: <results>/cross-platform/<version>)")

@@ -517,6 +517,24 @@ def dict_tradeoff(table: pd.DataFrame, sizes: pd.DataFrame, variants: list[str])
     return frame
 
 
+def pyperformance_geomean(df: pd.DataFrame, variant: str, kind: str) -> tuple[float, float, float, int] | None:
+    """Geometric mean of a variant's pyperformance ratios [95% CI] and the benchmark count.
+
+    ``kind`` is ``time`` (rate ratios, above 1 is faster) or ``memory`` (peak-memory
+    ratios, below 1 is smaller); None when the variant has no benchmark beside baseline.
+    """
+    part = df[df.source.str.startswith(f"{PYPERFORMANCE_SOURCE}{kind}.")] if not df.empty else df
+    pairs = []
+    for name in dict.fromkeys(part.benchmark):
+        mine, base = values_of(part, name, variant), values_of(part, name, "baseline")
+        if len(mine) and len(base):
+            pairs.append((mine, base))
+    if not pairs:
+        return None
+    point, low, high = geomean_ratio(pairs, invert=kind == "time", seed=f"geomean/{kind}/{variant}")
+    return point, low, high, len(pairs)
+
+
 def pyperformance_summary(df: pd.DataFrame, table: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
     """Per variant: the general cost over pyperformance, time and memory.
 
@@ -528,24 +546,19 @@ def pyperformance_summary(df: pd.DataFrame, table: pd.DataFrame, variants: list[
     if df.empty or table.empty:
         return pd.DataFrame()
     rows: dict[str, dict[str, str]] = {}
-    for kind, invert, label in (("time", True, "speed"), ("memory", False, "peak memory")):
+    for kind, label in (("time", "speed"), ("memory", "peak memory")):
         source = f"{PYPERFORMANCE_SOURCE}{kind}."
-        part = df[df.source.str.startswith(source)]
         verdicts = table[table.source.str.startswith(source)]
         for variant in [v for v in variants if v != "baseline"]:
-            pairs = []
-            for name in dict.fromkeys(part.benchmark):
-                mine, base = values_of(part, name, variant), values_of(part, name, "baseline")
-                if len(mine) and len(base):
-                    pairs.append((mine, base))
-            if not pairs:
+            found = pyperformance_geomean(df, variant, kind)
+            if found is None:
                 continue
-            point, low, high = geomean_ratio(pairs, invert=invert, seed=f"geomean/{kind}/{variant}")
+            point, low, high, benchmarks = found
             counts = verdicts[verdicts.variant == variant].verdict.value_counts()
             better, worse = int(counts.get("better", 0)), int(counts.get("worse", 0))
             row = rows.setdefault(variant, {})
             row[f"{label}: geometric mean [95% CI]"] = f"{point:.3f} [{low:.3f}–{high:.3f}]"
-            row[f"{label}: better / worse / n.s."] = f"{better} / {worse} / {len(pairs) - better - worse}"
+            row[f"{label}: better / worse / n.s."] = f"{better} / {worse} / {benchmarks - better - worse}"
     return pd.DataFrame(rows).T if rows else pd.DataFrame()
 
 
@@ -781,7 +794,11 @@ def main(argv: list[str]) -> int:
     report = write_report(run_dir)
     print(f"report: {report}")
     if len(argv) > 1:
-        print(f"index: {write_index(Path(argv[1]).resolve())}")
+        from . import summary
+
+        results = Path(argv[1]).resolve()
+        print(f"index: {write_index(results)}")
+        print(f"summary: {summary.write(results)}")
     return 0
 
 
