@@ -19,6 +19,7 @@ DICT    ?=
 RESULTS ?=
 PYPERFORMANCE ?=
 OUT     ?=
+ALLOW_DIRTY ?=
 
 JOBS_ARG = $(if $(JOBS),--jobs $(JOBS))
 DICT_ARG = $(if $(DICT),--dict "$(DICT)")
@@ -47,7 +48,7 @@ variants:
 	$(HARNESS) variants
 
 bench:
-	$(HARNESS) bench $(if $(VARIANTS),--variants "$(VARIANTS)") $(if $(BENCH),--bench "$(BENCH)") --flavor $(FLAVOR) $(if $(QUICK),--quick) $(if $(PYPERFORMANCE),--pyperformance $(PYPERFORMANCE)) $(JOBS_ARG)
+	$(HARNESS) bench $(if $(VARIANTS),--variants "$(VARIANTS)") $(if $(BENCH),--bench "$(BENCH)") --flavor $(FLAVOR) $(if $(QUICK),--quick) $(if $(PYPERFORMANCE),--pyperformance $(PYPERFORMANCE)) $(if $(ALLOW_DIRTY),--allow-dirty) $(JOBS_ARG)
 
 sweep-dict:
 	$(HARNESS) sweep-dict --flavor $(FLAVOR) $(if $(QUICK),--quick) $(JOBS_ARG)

@@ -51,13 +51,14 @@ def refusal(tree_commit: str, variant_jsons: dict[str, dict]) -> str | None:
     return "; ".join(reasons) + ". Commit or stash, or pass --allow-dirty to measure anyway (the run is then marked dirty)."
 
 
+def variant_dirty(m: dict) -> bool:
+    """One variant's harness metadata (without the prefix): measured or built dirty, or allowed dirty."""
+    return is_dirty(m.get("commit", "")) or is_dirty(m.get("build_commit", "")) or str(m.get("allow_dirty", "0")) == "1"
+
+
 def run_is_dirty(meta: dict[str, dict], variant: str) -> bool:
     """A variant's values (or baseline's, which its ratios need) were measured dirty or allowed dirty."""
-    for name in dict.fromkeys([variant, "baseline"]):
-        m = meta.get(name, {})
-        if is_dirty(m.get("commit", "")) or is_dirty(m.get("build_commit", "")) or str(m.get("allow_dirty", "0")) == "1":
-            return True
-    return False
+    return any(variant_dirty(meta.get(name, {})) for name in dict.fromkeys([variant, "baseline"]))
 
 
 def run_flags(meta: dict[str, dict], variant: str, plan: dict) -> tuple[str, ...]:

@@ -98,3 +98,31 @@ def test_bench_refuses_a_dirty_tree_or_dirty_builds():
     assert "uncommitted changes to tracked files" in provenance.refusal("abc-dirty", {})
     reason = provenance.refusal("abc", {"baseline": {"harness_commit": "abc"}, "io_gil": {"harness_commit": "def-dirty"}})
     assert "io_gil" in reason and "baseline" not in reason.split("builds")[1] and "--allow-dirty" in reason
+
+
+def test_matrix_bench_refuses_a_dirty_tree_before_any_build(monkeypatch):
+    """A dirty tree stops bench() before it resolves or builds anything; --allow-dirty gets past the check."""
+    from scripts import matrix
+    from scripts.errors import UsageError
+
+    monkeypatch.setattr(matrix.builder, "harness_commit", lambda: "abc123-dirty")
+    built = []
+    monkeypatch.setattr(matrix.builder, "resolve", lambda name, flavor: built.append(name) or (_ for _ in ()).throw(
+        UsageError("stop here")))
+    with pytest.raises(UsageError, match="refused: the harness checkout has uncommitted changes"):
+        matrix.bench(["baseline"], ["giltest"])
+    assert built == []
+    with pytest.raises(UsageError, match="stop here"):
+        matrix.bench(["baseline"], ["giltest"], allow_dirty=True)
+    assert built == ["baseline"]
+
+
+def test_cli_bench_refuses_a_dirty_tree(monkeypatch):
+    """python -m scripts bench: refused (exit 2) before the venv is even installed."""
+    from scripts import __main__ as cli
+
+    monkeypatch.setattr(cli.builder, "harness_commit", lambda: "abc123-dirty")
+    monkeypatch.setattr(cli, "_in_venv", lambda *a: pytest.fail("reached the venv"))
+    assert cli.main(["bench", "--variants", "baseline"]) == 2
+    monkeypatch.setattr(cli, "_in_venv", lambda module, argv: 0 if "--allow-dirty" in argv else 1)
+    assert cli.main(["bench", "--variants", "baseline", "--allow-dirty"]) == 0
