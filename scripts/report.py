@@ -754,8 +754,11 @@ def write_report(run_dir: Path) -> Path:
     table = comparison_table(df, variants)
     targets = targets_table(table, variants, declared_targets())
     counts = verdict_counts(table)
-    chart_files = charts.draw_all(run_dir / "charts", df, sizes, table, variants)
     machine = machine_line(meta)
+    footer = (f"{run_dir.parent.parent.name} · {machine} · CPython {run_dir.parent.name} · run {run_dir.name} · "
+              f"flavor {plan['flavor']} · {'QUICK' if plan['quick'] else 'full'} · started "
+              f"{str(plan_doc.get('started_at', '?'))[:10]}")
+    chart_files = charts.draw_all(run_dir / "charts", df, sizes, table, variants, footer)
     dirty = [v for v in variants if provenance.variant_dirty(meta.get(v, {}))]
     dirty_lines = [f"**Dirty run**: measured from a harness tree or builds with uncommitted changes "
                    f"({', '.join(f'`{v}`' for v in dirty)}; harness and build commits below end in -dirty, or "
