@@ -19,11 +19,12 @@ DICT    ?=
 RESULTS ?=
 PYPERFORMANCE ?=
 OUT     ?=
+ALLOW_DIRTY ?=
 
 JOBS_ARG = $(if $(JOBS),--jobs $(JOBS))
 DICT_ARG = $(if $(DICT),--dict "$(DICT)")
 
-.PHONY: help deps fetch build regrtest lint-patches variants bench sweep-dict verify-condvar verify green-threads instructions report cross-report test clean
+.PHONY: help deps fetch build regrtest lint-patches variants bench sweep-dict verify-condvar verify green-threads instructions report summary cross-report test clean
 
 help:
 	@$(HARNESS) --help
@@ -47,7 +48,7 @@ variants:
 	$(HARNESS) variants
 
 bench:
-	$(HARNESS) bench $(if $(VARIANTS),--variants "$(VARIANTS)") $(if $(BENCH),--bench "$(BENCH)") --flavor $(FLAVOR) $(if $(QUICK),--quick) $(if $(PYPERFORMANCE),--pyperformance $(PYPERFORMANCE)) $(JOBS_ARG)
+	$(HARNESS) bench $(if $(VARIANTS),--variants "$(VARIANTS)") $(if $(BENCH),--bench "$(BENCH)") --flavor $(FLAVOR) $(if $(QUICK),--quick) $(if $(PYPERFORMANCE),--pyperformance $(PYPERFORMANCE)) $(if $(ALLOW_DIRTY),--allow-dirty) $(JOBS_ARG)
 
 sweep-dict:
 	$(HARNESS) sweep-dict --flavor $(FLAVOR) $(if $(QUICK),--quick) $(JOBS_ARG)
@@ -66,6 +67,9 @@ instructions:
 
 report:
 	$(HARNESS) report $(if $(RUN),--run "$(RUN)")
+
+summary:
+	$(HARNESS) summary $(if $(RESULTS),--results "$(RESULTS)")
 
 cross-report:
 	$(HARNESS) cross-report $(if $(RESULTS),--results "$(RESULTS)")

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from . import build as builder
-from . import deps, patches, regrtest, source, ui
+from . import deps, patches, provenance, regrtest, source, ui
 from .config import CHECK_NAMES, DEFAULT_FLAVOR, ROOT, load_pin, load_table
 from .errors import HarnessError, UsageError
 
@@ -99,6 +99,7 @@ def cmd_sweep_dict(args: argparse.Namespace) -> int:
         builder.resolve(label, args.flavor)  # a bad grid fails before any work
     argv = ["--flavor", args.flavor] + (["--quick"] if args.quick else [])
     argv += (["--jobs", str(args.jobs)] if args.jobs else []) + (["--results", args.results] if args.results else [])
+    argv += ["--allow-dirty"] if args.allow_dirty else []
     return _in_venv("sweep", argv)
 
 
@@ -296,6 +297,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.pyperformance not in PYPERFORMANCE_SELECTIONS:
         raise UsageError(f"unknown --pyperformance {args.pyperformance!r}; valid: {', '.join(PYPERFORMANCE_SELECTIONS)}")
     argv += ["--pyperformance", args.pyperformance]
+    if args.allow_dirty:
+        argv.append("--allow-dirty")
+    elif reason := provenance.refusal(builder.harness_commit(), {}):
+        raise UsageError(f"make bench refused: {reason}")  # before any install; builds are checked once built
     return _in_venv("matrix", argv)
 
 
@@ -322,6 +327,14 @@ def cmd_report(args: argparse.Namespace) -> int:
             raise UsageError(f"no finished run under {runs_folder()}; run make bench first")
         run_dir = finished[-1]
     return _in_venv("report", [str(run_dir.resolve()), str(RESULTS)])
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    """Regenerate results/SUMMARY.md from every finished run's JSON."""
+    from .matrix import RESULTS
+
+    results = Path(args.results) if args.results else RESULTS
+    return _in_venv("summary", [str(results.resolve())])
 
 
 def cmd_instructions(args: argparse.Namespace) -> int:
@@ -397,11 +410,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--flavor", default=DEFAULT_FLAVOR)
     p.add_argument("--quick", action="store_true", help="one round, fewer processes: rough numbers in minutes")
     p.add_argument("--results", default="", help="results root (default: results/)")
+    p.add_argument("--allow-dirty", action="store_true",
+                   help="measure although the harness tree or a build has uncommitted changes (the run is marked dirty)")
     p.add_argument("--jobs", type=int, default=None)
     p = add("sweep-dict", cmd_sweep_dict, "build a grid of dict sizings and chart memory against speed")
     p.add_argument("--flavor", default=DEFAULT_FLAVOR)
     p.add_argument("--quick", action="store_true", help="one round, fewer processes")
     p.add_argument("--results", default="", help="results root (default: results/)")
+    p.add_argument("--allow-dirty", action="store_true", help="as for bench: measure from a dirty tree (marked)")
     p.add_argument("--jobs", type=int, default=None)
     p = add("verify-condvar", cmd_verify_condvar,
             "spin model check and C stress test (plain, fallback, ThreadSanitizer, helgrind) of the semaphore condvar")
@@ -410,6 +426,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=None)
     p = add("report", cmd_report, "regenerate report.md and charts of a run")
     p.add_argument("--run", default="", help="run id or folder (default: the newest finished run)")
+    p = add("summary", cmd_summary, "regenerate results/SUMMARY.md: one row per variant, from the newest run of each figure")
+    p.add_argument("--results", default="", help="results root (default: results/)")
     p = add("cross-report", cmd_cross_report, "one report over finished runs of several platforms (charts faceted by platform)")
     p.add_argument("--results", default="", help="a results root holding <platform>/<version>/<run-id>/ folders (default: results/)")
     p.add_argument("--out", default="", help="where report.md and charts/ go (default: <results>/cross-platform/<version>)")

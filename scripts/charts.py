@@ -21,15 +21,25 @@ import pandas as pd  # noqa: E402
 from .dict_sizing import parse_slug  # noqa: E402
 from .stats import median_ci, rate, rate_stat, ratio_ci, values_of  # noqa: E402
 
-COLORS = {"baseline": "#4c72b0", "freethreaded": "#dd8452"}
-PALETTE = ["#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c", "#ccb974", "#64b5cd"]
+# Okabe-Ito, the colour-blind-safe palette: one fixed colour per variant of variants.toml, in
+# every chart of every run (grey for the A/A row). Labels outside the table (swept dict
+# sizings) take the palette's colours no named variant of the chart uses, in order.
+COLORS = {
+    "baseline": "#000000", "baseline_aa": "#999999", "freethreaded": "#E69F00", "tight_dict": "#009E73",
+    "native_condition": "#56B4E9", "sem_condvar": "#F0E442", "io_gil": "#D55E00", "io_gil_off": "#CC79A7",
+    "plus": "#0072B2",
+}  # fmt: skip
+OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999"]
 
 
 def color(variant: str, variants: list[str]) -> str:
+    """The variant's fixed colour; a label not in variants.toml takes a colour left free in this chart."""
     if variant in COLORS:
         return COLORS[variant]
+    taken = {COLORS[v] for v in variants if v in COLORS}
+    free = [c for c in OKABE_ITO if c not in taken] or OKABE_ITO
     others = [v for v in variants if v not in COLORS]
-    return PALETTE[others.index(variant) % len(PALETTE)]
+    return free[others.index(variant) % len(free)]
 
 
 def grouped_bars(ax, categories: list[str], variants: list[str], getter, log: bool) -> bool:
@@ -58,10 +68,15 @@ def grouped_bars(ax, categories: list[str], variants: list[str], getter, log: bo
     return drew
 
 
-def _save(fig, folder: Path, name: str) -> list[Path]:
+def _save(fig, folder: Path, name: str, footer: str = "") -> list[Path]:
+    """Write the figure as PNG and SVG, with ``footer`` (what machine and run it shows) along its bottom edge."""
     paths = [folder / f"{name}.png", folder / f"{name}.svg"]
     if not fig.legends:  # a figure-level legend has already laid the figure out around itself
-        fig.tight_layout()
+        fig.tight_layout(rect=(0, 0.05 if footer else 0, 1, 1))
+    if footer:
+        for legend in fig.legends:  # a legend at the bottom edge moves up over the footer's line
+            legend.set_bbox_to_anchor((0.5, 0.022), transform=fig.transFigure)
+        fig.text(0.005, 0.004, footer, fontsize=6.5, color="#444444", ha="left", va="bottom", wrap=True)
     for path in paths:
         fig.savefig(path, dpi=110, metadata={"Date": None} if path.suffix == ".svg" else None)
     plt.close(fig)
@@ -82,8 +97,9 @@ def _rate_getter(df: pd.DataFrame):
     return get
 
 
-def draw_all(folder: Path, df: pd.DataFrame, sizes: pd.DataFrame, table: pd.DataFrame, variants: list[str]) -> list[Path]:
-    """Draw every chart the data allows; return the files written."""
+def draw_all(folder: Path, df: pd.DataFrame, sizes: pd.DataFrame, table: pd.DataFrame, variants: list[str],
+             footer: str = "") -> list[Path]:
+    """Draw every chart the data allows, each with ``footer`` (machine, run, mode) under it; return the files written."""
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     names = set(df.benchmark) if not df.empty else set()
@@ -111,7 +127,7 @@ def draw_all(folder: Path, df: pd.DataFrame, sizes: pd.DataFrame, table: pd.Data
         else:
             share_ax.set_visible(False)
         fig.suptitle("giltest: thread hand-offs (error bars: 95% bootstrap intervals over processes)")
-        written += _save(fig, folder, "giltest_handoffs")
+        written += _save(fig, folder, "giltest_handoffs", footer)
 
     others = [n for n in ("cpu_1thread", "cpu_2threads", "gil_switch", "lock_with_pass", "condition_notify_nowaiter", "queue_put_get") if n in names]
     if others:
@@ -120,7 +136,7 @@ def draw_all(folder: Path, df: pd.DataFrame, sizes: pd.DataFrame, table: pd.Data
         ax.set_ylabel("operations per second (log)")
         ax.set_title("giltest: CPU chunks, GIL switches and single-thread primitives")
         ax.legend(fontsize=8)
-        written += _save(fig, folder, "giltest_rates")
+        written += _save(fig, folder, "giltest_rates", footer)
 
     latency = [f"io_latency_cpu{n}" for n in range(3) if f"io_latency_cpu{n}" in names]
     if latency:
@@ -137,7 +153,7 @@ def draw_all(folder: Path, df: pd.DataFrame, sizes: pd.DataFrame, table: pd.Data
             ax.set_ylabel("ms from send to handling (log)")
         axes[0].legend(fontsize=8)
         fig.suptitle("io_latency: a thread blocked in recv, with 0/1/2 CPU-bound threads")
-        written += _save(fig, folder, "io_latency")
+        written += _save(fig, folder, "io_latency", footer)
 
     server = [s for s in ("c1_close", "c1_keepalive", "c10_close", "c10_keepalive") if s in names or f"{s}_cpu" in names]
     if server:
@@ -148,7 +164,7 @@ def draw_all(folder: Path, df: pd.DataFrame, sizes: pd.DataFrame, table: pd.Data
         axes[0].set_ylabel("requests per second (log)")
         axes[0].legend(fontsize=8)
         fig.suptitle("testserver: thread-pool HTTP server under a real load generator")
-        written += _save(fig, folder, "server_rps")
+        written += _save(fig, folder, "server_rps", footer)
 
     if not sizes.empty:
         key_kinds = sorted(set(sizes["keys"]))
@@ -168,14 +184,14 @@ def draw_all(folder: Path, df: pd.DataFrame, sizes: pd.DataFrame, table: pd.Data
             row[0].set_ylabel("sys.getsizeof (bytes)")
         _legend_below(fig, axes[0][0])
         fig.suptitle("dict size by number of items")
-        written += _save(fig, folder, "dict_sizes")
+        written += _save(fig, folder, "dict_sizes", footer)
 
-    written += _memory_vs_speed(folder, table, variants, sizes)
-    written += _pyperformance(folder, table)
+    written += _memory_vs_speed(folder, table, variants, sizes, footer)
+    written += _pyperformance(folder, table, footer)
     return written
 
 
-def _pyperformance(folder: Path, table: pd.DataFrame) -> list[Path]:
+def _pyperformance(folder: Path, table: pd.DataFrame, footer: str = "") -> list[Path]:
     """One dot per pyperformance benchmark and variant, time and memory, a panel per variant."""
     if table.empty or "ratio" not in table:
         return []
@@ -184,7 +200,8 @@ def _pyperformance(folder: Path, table: pd.DataFrame) -> list[Path]:
                                ("memory", "peak memory", "peak memory ratio to baseline (log; <1 smaller)")):
         rows = table[table.source.str.startswith(f"pyperformance.{kind}.") & (table.variant != "baseline")]
         written += ratio_dots(folder, f"pyperformance_{kind}", rows, facet="variant",
-                              title=f"pyperformance: {what} of each benchmark against baseline (95% intervals)", xlabel=xlabel)
+                              title=f"pyperformance: {what} of each benchmark against baseline (95% intervals)", xlabel=xlabel,
+                              footer=footer)
     return written
 
 
@@ -221,7 +238,8 @@ def short_label(variant: str) -> str:
     return f"{base} " + ", ".join(f"{knob} {value}" for knob, value in parse_slug(slug).items())
 
 
-def _memory_vs_speed(folder: Path, table: pd.DataFrame, variants: list[str], sizes: pd.DataFrame | None = None) -> list[Path]:
+def _memory_vs_speed(folder: Path, table: pd.DataFrame, variants: list[str], sizes: pd.DataFrame | None = None,
+                     footer: str = "") -> list[Path]:
     """One point per variant: dict speed (geometric mean rate ratio) against memory.
 
     Left: JSON-corpus peak (tracemalloc) ratio. Right, when the size table is there:
@@ -265,16 +283,18 @@ def _memory_vs_speed(folder: Path, table: pd.DataFrame, variants: list[str], siz
         ax.grid(alpha=0.3)
     fig.suptitle("dict memory vs speed, one point per build (ringed: on the Pareto front)")
     _legend_below(fig, axes[0][0])
-    return _save(fig, folder, "dict_memory_vs_speed")
+    return _save(fig, folder, "dict_memory_vs_speed", footer)
 
 
 # ---------------------------------------------------------------- ratio dot plots
 
-VERDICT_COLORS = {"better": "#2a9d3f", "worse": "#c44e52"}
-INSIGNIFICANT = "#b0b0b0"
+# A verdict is drawn by shape, not colour: every Okabe-Ito colour already names a variant.
+VERDICT_MARKERS = {"better": ("^", "#000000"), "worse": ("v", "#000000")}
+INSIGNIFICANT = ("o", "#b0b0b0")
 
 
-def ratio_dots(folder: Path, name: str, rows: pd.DataFrame, facet: str, title: str, xlabel: str) -> list[Path]:
+def ratio_dots(folder: Path, name: str, rows: pd.DataFrame, facet: str, title: str, xlabel: str,
+               footer: str = "") -> list[Path]:
     """A dot per benchmark and facet: ratio to baseline with its 95% interval, log x.
 
     ``rows`` has columns benchmark, ratio, ci_low, ci_high, verdict and ``facet``
@@ -295,10 +315,10 @@ def ratio_dots(folder: Path, name: str, rows: pd.DataFrame, facet: str, title: s
         part = rows[rows[facet] == value]
         for _, r in part.iterrows():
             y = position[r.benchmark]
-            shade = VERDICT_COLORS.get(r.verdict, INSIGNIFICANT)
+            marker, shade = VERDICT_MARKERS.get(r.verdict, INSIGNIFICANT)
             if np.isfinite(r.ci_low) and np.isfinite(r.ci_high):
                 ax.plot([r.ci_low, r.ci_high], [y, y], color=shade, linewidth=1.5)
-            ax.plot([r.ratio], [y], "o", color=shade, markersize=5)
+            ax.plot([r.ratio], [y], marker, color=shade, markersize=5)
         ax.axvline(1.0, color="#555555", linestyle="--", linewidth=0.8)
         ax.set_xscale("log")
         plain = matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:g}")  # 0.6, not 6×10⁻¹
@@ -310,10 +330,10 @@ def ratio_dots(folder: Path, name: str, rows: pd.DataFrame, facet: str, title: s
         ax.grid(axis="x", alpha=0.3)
     axes[0][0].set_yticks(range(len(benchmarks)))
     axes[0][0].set_yticklabels(benchmarks, fontsize=7)
-    handles = [plt.Line2D([], [], marker="o", linestyle="", color=c, label=label)
-               for label, c in (("better", VERDICT_COLORS["better"]), ("worse", VERDICT_COLORS["worse"]),
-                                ("not significant", INSIGNIFICANT))]
+    handles = [plt.Line2D([], [], marker=m, linestyle="", color=c, label=label)
+               for label, (m, c) in (("better (BH q < 5%)", VERDICT_MARKERS["better"]),
+                                     ("worse (BH q < 5%)", VERDICT_MARKERS["worse"]), ("not significant", INSIGNIFICANT))]
     fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=8, frameon=False)
     fig.suptitle(title, fontsize=11)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
-    return _save(fig, folder, name)
+    return _save(fig, folder, name, footer)

@@ -29,10 +29,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from . import build as builder
-from . import ui
+from . import provenance, ui
 from .benchmarks import PYPERFORMANCE, Job, jobs_of, select
 from .config import DEFAULT_FLAVOR, ROOT, load_pin
-from .errors import HarnessError, run_entry_point
+from .errors import HarnessError, UsageError, run_entry_point
 
 RESULTS = ROOT / "results"
 STEP_TIMEOUT = 45 * 60  # seconds; a benchmark step that runs longer than this is stuck
@@ -329,8 +329,16 @@ def merge_sidecars(chunks: list[Path], dest: Path) -> Path:
 
 
 def bench(variants: list[str], benches: list[str] | None, flavor: str = DEFAULT_FLAVOR, quick: bool = False,
-          jobs: int | None = None, pyperformance: str = "subset") -> Path:
-    """Build what is missing, run the matrix (or resume it), merge; return the run folder."""
+          jobs: int | None = None, pyperformance: str = "subset", allow_dirty: bool = False) -> Path:
+    """Build what is missing, run the matrix (or resume it), merge; return the run folder.
+
+    Refuses (UsageError) a harness tree with uncommitted changes to tracked files, or
+    builds made from one, unless ``allow_dirty``; then every value is marked
+    ``harness_allow_dirty=1`` and the report and summary call the run dirty.
+    """
+    tree_commit = builder.harness_commit()
+    if not allow_dirty and (reason := provenance.refusal(tree_commit, {})):
+        raise UsageError(f"make bench refused: {reason}")
     specs = {name: builder.resolve(name, flavor) for name in variants}  # bad names fail first
     environs = runtime_environs(variants)
     chosen = select(benches)
@@ -340,6 +348,9 @@ def bench(variants: list[str], benches: list[str] | None, flavor: str = DEFAULT_
         builder.build(spec, jobs)
     pythons = {name: bench_python(spec) for name, spec in specs.items()}
     variant_json = {name: json.loads((spec.directory / "variant.json").read_text()) for name, spec in specs.items()}
+    reason = provenance.refusal(tree_commit, variant_json)
+    if reason and not allow_dirty:
+        raise UsageError(f"make bench refused: {reason}")
 
     builds = {name: variant_json[name]["build_key"] for name in variants}
     run_dir = find_resumable(plan, builds)
@@ -353,6 +364,8 @@ def bench(variants: list[str], benches: list[str] | None, flavor: str = DEFAULT_
         )
         ui.step(f"new run {ui.shown(run_dir)}")
     metadata = {name: run_metadata(variant_json[name], run_dir.name, plan) for name in variants}
+    for name in variants:
+        metadata[name]["harness_allow_dirty"] = int(reason is not None)
     for name, environ in environs.items():  # a runtime variant: the JSON says which build, run how
         metadata[name].update(harness_variant=name, harness_build_of=variant_json[name]["variant"],
                               harness_environ=" ".join(f"{k}={v}" for k, v in environ))
@@ -402,6 +415,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--jobs", type=int, default=None)
     parser.add_argument("--results", default="", help="results root (default: results/)")
     parser.add_argument("--pyperformance", default="subset", help="subset (default) or all")
+    parser.add_argument("--allow-dirty", action="store_true", help="measure from a dirty tree or dirty builds (marked)")
     args = parser.parse_args(argv)
     if args.results:
         set_results_root(Path(args.results).resolve())
@@ -412,11 +426,13 @@ def main(argv: list[str]) -> int:
     variants = args.variants.split() or list(table.variants)
     if "baseline" not in variants:
         variants.insert(0, "baseline")  # every ratio is against it
-    run_dir = bench(variants, args.bench.split() or None, args.flavor, args.quick, args.jobs, args.pyperformance)
-    from . import report
+    run_dir = bench(variants, args.bench.split() or None, args.flavor, args.quick, args.jobs, args.pyperformance,
+                    allow_dirty=args.allow_dirty)
+    from . import report, summary
 
     ui.step(f"report: {ui.shown(report.write_report(run_dir))}")
     report.write_index(RESULTS)
+    ui.step(f"summary: {ui.shown(summary.write(RESULTS))}")
     return 0
 
 

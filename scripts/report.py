@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import charts, processes
+from . import charts, processes, provenance
 from .stats import (ALPHA, DELTA, NOT_SHOWN_NO_WORSE, Comparison, bh_qvalues, compare, geomean_ratio, holm,
                     median_ci, non_inferior, rate, rate_stat, ratio_ci, values_of)
 
@@ -86,19 +86,80 @@ def load_sizes(run_dir: Path) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+MACHINE_KEYS = ("cpu_model_name", "platform", "loadgen", "performance_version", "perf_version")
+
+
 def load_metadata(run_dir: Path) -> dict[str, dict]:
-    """The harness metadata of each variant (from the first pyperf file of its folder)."""
+    """The harness metadata of each variant, and what pyperf recorded about the machine.
+
+    ``harness_*`` keys come from the first pyperf file of the variant's folder (without
+    the prefix); ``MACHINE_KEYS`` (CPU model, platform with kernel and glibc, the load
+    generator, pyperformance and pyperf versions) from the first file that has each.
+    """
     import pyperf
 
     result = {}
     for vdir in variant_dirs(run_dir):
         for path in sorted(vdir.glob("*.json")):
-            if path.name != SIZES_FILE:
-                meta = pyperf.BenchmarkSuite.load(str(path)).get_benchmarks()[0].get_metadata()
+            if path.name == SIZES_FILE:
+                continue
+            meta = pyperf.BenchmarkSuite.load(str(path)).get_benchmarks()[0].get_metadata()
+            if vdir.name not in result:
                 result[vdir.name] = {k[len("harness_"):]: v for k, v in meta.items() if k.startswith("harness_")}
                 result[vdir.name]["python_version"] = meta.get("python_version", "?")
-                break
+            for key in MACHINE_KEYS:
+                if key in meta:
+                    result[vdir.name].setdefault(key, str(meta[key]))
     return result
+
+
+def machine_line(meta: dict[str, dict]) -> str:
+    """CPU model, kernel, glibc and load generator as the run's JSON records them ('' when absent)."""
+    import re
+
+    first = next(iter(meta.values()), {})
+    parts = []
+    if "cpu_model_name" in first:
+        parts.append(f"CPU {first['cpu_model_name']}")
+    if "cores" in first:
+        parts.append(f"{first['cores']} cores")
+    platform = first.get("platform", "")
+    if kernel := re.match(r"Linux-([^-]+(?:-[^-]+)*?)-(x86_64|aarch64|arm64|i686)", platform):
+        parts.append(f"kernel {kernel.group(1)}")
+    elif platform:
+        parts.append(f"platform {platform}")
+    if glibc := re.search(r"glibc([0-9.]+)", platform):
+        parts.append(f"glibc {glibc.group(1)}")
+    if "compiler" in first:
+        parts.append(f"compiler {first['compiler']}")
+    loadgens = sorted({m["loadgen"] for m in meta.values() if "loadgen" in m})
+    if loadgens:
+        parts.append(f"load generator {', '.join(loadgens)}")
+    versions = sorted({m["performance_version"] for m in meta.values() if "performance_version" in m})
+    if versions:
+        parts.append(f"pyperformance {', '.join(versions)}")
+    return "; ".join(parts)
+
+
+def sample_shape(raw: pd.DataFrame) -> pd.DataFrame:
+    """Per source file: worker processes per variant and values per process, as stored."""
+    if raw.empty:
+        return pd.DataFrame()
+    rows = {}
+    for source, part in raw.groupby("source", sort=False):
+        per = part.groupby(["variant", "benchmark", "process"]).size()
+        processes = per.groupby(level=["variant", "benchmark"]).size()
+        rows[source] = {
+            "benchmarks": part.benchmark.nunique(),
+            "processes per variant": _span(processes),
+            "values per process": _span(per),
+        }
+    return pd.DataFrame(rows).T
+
+
+def _span(counts: pd.Series) -> str:
+    low, high = int(counts.min()), int(counts.max())
+    return str(low) if low == high else f"{low}–{high}"
 
 
 # ---------------------------------------------------------------- tables
@@ -287,11 +348,25 @@ def median_ms(df: pd.DataFrame, name: str, v: str) -> str:
     return f"{m:.3f} ({lo:.3f}–{hi:.3f})"
 
 
-def giltest_headlines(df: pd.DataFrame, variants: list[str], raw: pd.DataFrame | None = None) -> pd.DataFrame:
+def versus(table: pd.DataFrame | None, metric: str, v: str) -> str:
+    """'; ratio× [95% CI] verdict' of a metric against baseline from the comparison table ('' without one)."""
+    if table is None or table.empty or "ratio" not in table or v == "baseline":
+        return ""
+    hit = table[(table.benchmark == metric) & (table.variant == v) & table.ratio.notna()]
+    if hit.empty:
+        return ""
+    row = hit.iloc[0]
+    return f"; **{row.ratio:.2f}× [{row.ci_low:.2f}–{row.ci_high:.2f}] {row.verdict}**"
+
+
+def giltest_headlines(df: pd.DataFrame, variants: list[str], raw: pd.DataFrame | None = None,
+                      table: pd.DataFrame | None = None) -> pd.DataFrame:
     """The giltest figures people ask about, one row per metric, one column per variant.
 
     ``df`` has one row per process (``load_values``); ``raw`` (``load_raw``), when
-    given, adds the share of hand-off values in the convoy mode.
+    given, adds the share of hand-off values in the convoy mode; ``table``
+    (``comparison_table``), when given, puts each rate's ratio to baseline [95% CI] and
+    verdict beside it.
     """
     rows: list[tuple[str, dict[str, str]]] = []
 
@@ -322,8 +397,8 @@ def giltest_headlines(df: pd.DataFrame, variants: list[str], raw: pd.DataFrame |
         return f"{np.mean(vals >= CONVOY_SECONDS):.0%} of {len(vals)}"
 
     for prim in HANDOFF_PRIMITIVES:
-        add(f"handoff_{prim}: hand-offs/s", lambda v, p=prim: rate_cell(df, f"handoff_{p}", v))
-        add(f"handoff_{prim}_cpu: hand-offs/s, CPU thread beside", lambda v, p=prim: rate_cell(df, f"handoff_{p}_cpu", v))
+        add(f"handoff_{prim}: hand-offs/s", lambda v, p=prim: rate_cell(df, f"handoff_{p}", v) + versus(table, f"handoff_{p}", v))
+        add(f"handoff_{prim}_cpu: hand-offs/s, CPU thread beside", lambda v, p=prim: rate_cell(df, f"handoff_{p}_cpu", v) + versus(table, f"handoff_{p}_cpu", v))
         add(f"handoff_{prim}_cpu: values in the convoy mode (≥ {CONVOY_SECONDS * 1e3:g} ms per hand-off)",
             lambda v, p=prim: convoy(f"handoff_{p}_cpu", v))
         add(
@@ -338,11 +413,11 @@ def giltest_headlines(df: pd.DataFrame, variants: list[str], raw: pd.DataFrame |
         "cpu efficiency e = time(cpu_1thread) / time(cpu_2threads)",
         lambda v: fmt_ratio("cpu_1thread", "cpu_2threads", v, f"e/{v}"),
     )
-    add("gil_switch: switches/s", lambda v: rate_cell(df, "gil_switch", v))
+    add("gil_switch: switches/s", lambda v: rate_cell(df, "gil_switch", v) + versus(table, "gil_switch", v))
     for threads in (0, 1, 2):
         name = f"io_latency_cpu{threads}"
-        add(f"{name}: p50, ms (median of processes' p50)", lambda v, n=name: median_ms(df, f"{n}.p50", v))
-        add(f"{name}: p99, ms (median of processes' p99)", lambda v, n=name: median_ms(df, f"{n}.p99", v))
+        add(f"{name}: p50, ms (median of processes' p50)", lambda v, n=name: median_ms(df, f"{n}.p50", v) + versus(table, f"{n}.p50", v))
+        add(f"{name}: p99, ms (median of processes' p99)", lambda v, n=name: median_ms(df, f"{n}.p99", v) + versus(table, f"{n}.p99", v))
         add(
             f"{name}: receives over {processes.EXCEEDANCE_SECONDS * 1e3:g} ms (median of processes' shares)",
             lambda v, n=name: percent(*median_ci(need(f"{n}.over_{processes.EXCEEDANCE_SECONDS * 1e3:g}ms", v),
@@ -362,7 +437,7 @@ def giltest_headlines(df: pd.DataFrame, variants: list[str], raw: pd.DataFrame |
     return pd.DataFrame({label: cells for label, cells in rows}).T if rows else pd.DataFrame()
 
 
-def server_headlines(df: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
+def server_headlines(df: pd.DataFrame, variants: list[str], table: pd.DataFrame | None = None) -> pd.DataFrame:
     """Requests/s and latency of each server scenario, with and without the CPU thread.
 
     req/s is Σrequests / Σelapsed per process, averaged over processes; p50 and p99
@@ -381,7 +456,7 @@ def server_headlines(df: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
                 r, lo, hi = rate(vals, f"{name}/{v}", unit=unit_of(df, name))
                 p50, p99 = (values_of(df, f"{name}.{p}", v) for p in ("p50", "p99"))
                 latency = f"; p50 {1e3 * np.median(p50):.2f} ms, p99 {1e3 * np.median(p99):.2f} ms" if len(p50) and len(p99) else ""
-                cells[v] = f"{r:,.0f} req/s ({lo:,.0f}–{hi:,.0f}){latency}"
+                cells[v] = f"{r:,.0f} req/s ({lo:,.0f}–{hi:,.0f}){versus(table, name, v)}{latency}"
             if any(c != "–" for c in cells.values()):
                 rows[name] = cells
         # What a CPU-bound thread beside the server costs it, on the same build.
@@ -517,6 +592,24 @@ def dict_tradeoff(table: pd.DataFrame, sizes: pd.DataFrame, variants: list[str])
     return frame
 
 
+def pyperformance_geomean(df: pd.DataFrame, variant: str, kind: str) -> tuple[float, float, float, int] | None:
+    """Geometric mean of a variant's pyperformance ratios [95% CI] and the benchmark count.
+
+    ``kind`` is ``time`` (rate ratios, above 1 is faster) or ``memory`` (peak-memory
+    ratios, below 1 is smaller); None when the variant has no benchmark beside baseline.
+    """
+    part = df[df.source.str.startswith(f"{PYPERFORMANCE_SOURCE}{kind}.")] if not df.empty else df
+    pairs = []
+    for name in dict.fromkeys(part.benchmark):
+        mine, base = values_of(part, name, variant), values_of(part, name, "baseline")
+        if len(mine) and len(base):
+            pairs.append((mine, base))
+    if not pairs:
+        return None
+    point, low, high = geomean_ratio(pairs, invert=kind == "time", seed=f"geomean/{kind}/{variant}")
+    return point, low, high, len(pairs)
+
+
 def pyperformance_summary(df: pd.DataFrame, table: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
     """Per variant: the general cost over pyperformance, time and memory.
 
@@ -528,24 +621,19 @@ def pyperformance_summary(df: pd.DataFrame, table: pd.DataFrame, variants: list[
     if df.empty or table.empty:
         return pd.DataFrame()
     rows: dict[str, dict[str, str]] = {}
-    for kind, invert, label in (("time", True, "speed"), ("memory", False, "peak memory")):
+    for kind, label in (("time", "speed"), ("memory", "peak memory")):
         source = f"{PYPERFORMANCE_SOURCE}{kind}."
-        part = df[df.source.str.startswith(source)]
         verdicts = table[table.source.str.startswith(source)]
         for variant in [v for v in variants if v != "baseline"]:
-            pairs = []
-            for name in dict.fromkeys(part.benchmark):
-                mine, base = values_of(part, name, variant), values_of(part, name, "baseline")
-                if len(mine) and len(base):
-                    pairs.append((mine, base))
-            if not pairs:
+            found = pyperformance_geomean(df, variant, kind)
+            if found is None:
                 continue
-            point, low, high = geomean_ratio(pairs, invert=invert, seed=f"geomean/{kind}/{variant}")
+            point, low, high, benchmarks = found
             counts = verdicts[verdicts.variant == variant].verdict.value_counts()
             better, worse = int(counts.get("better", 0)), int(counts.get("worse", 0))
             row = rows.setdefault(variant, {})
             row[f"{label}: geometric mean [95% CI]"] = f"{point:.3f} [{low:.3f}–{high:.3f}]"
-            row[f"{label}: better / worse / n.s."] = f"{better} / {worse} / {len(pairs) - better - worse}"
+            row[f"{label}: better / worse / n.s."] = f"{better} / {worse} / {benchmarks - better - worse}"
     return pd.DataFrame(rows).T if rows else pd.DataFrame()
 
 
@@ -628,6 +716,11 @@ def same_binary_table(df: pd.DataFrame, variants: list[str], pairs: dict[str, st
     })
 
 
+def numbered_section(title: str, lead: str, frame: pd.DataFrame) -> list[str]:
+    """A report section: heading, one paragraph, and a table whose rows are numbered, not indexed."""
+    return [f"## {title}", "", lead, "", md_table(frame.set_index(pd.RangeIndex(len(frame))), index_label=None), ""]
+
+
 def _variant_rows() -> dict:
     """The variants of variants.toml (empty when the table cannot be read: the report needs only JSON)."""
     from . import config
@@ -661,14 +754,37 @@ def write_report(run_dir: Path) -> Path:
     table = comparison_table(df, variants)
     targets = targets_table(table, variants, declared_targets())
     counts = verdict_counts(table)
-    chart_files = charts.draw_all(run_dir / "charts", df, sizes, table, variants)
+    machine = machine_line(meta)
+    footer = (f"{run_dir.parent.parent.name} · {machine} · CPython {run_dir.parent.name} · run {run_dir.name} · "
+              f"flavor {plan['flavor']} · {'QUICK' if plan['quick'] else 'full'} · started "
+              f"{str(plan_doc.get('started_at', '?'))[:10]}")
+    chart_files = charts.draw_all(run_dir / "charts", df, sizes, table, variants, footer)
+    dirty = [v for v in variants if provenance.variant_dirty(meta.get(v, {}))]
+    dirty_lines = [f"**Dirty run**: measured from a harness tree or builds with uncommitted changes "
+                   f"({', '.join(f'`{v}`' for v in dirty)}; harness and build commits below end in -dirty, or "
+                   f"--allow-dirty was given). The summary marks its figures dirty.", ""] if dirty else []
 
     out = [f"# Benchmark run {run_dir.name}", ""]
     out += [
         f"Machine class: `{run_dir.parent.parent.name}`; CPython {run_dir.parent.name}; flavor `{plan['flavor']}`; "
-        f"{'QUICK (rough numbers) ' if plan['quick'] else ''}{plan['rounds']} interleaved round(s) × "
-        f"{plan['processes']} pyperf process(es) per variant and round; started {plan_doc.get('started_at', '?')}.",
+        f"{'QUICK (rough numbers)' if plan['quick'] else 'full'} run, planned as {plan['rounds']} interleaved round(s) × "
+        f"{plan['processes']} pyperf process(es) per variant and round; started {plan_doc.get('started_at', '?')}."
+        + (f" Machine: {machine}." if machine else ""),
         "",
+        *dirty_lines,
+    ]
+    if not targets.empty:
+        out += numbered_section("Targets: what each patch exists for",
+                                "Declared in variants.toml (`targets`). \"better\" targets of a variant are one family, "
+                                "Holm-corrected; \"no worse\" targets are judged by non-inferiority at their margin δ.",
+                                targets)
+    background = [
+        "## Method and samples",
+        "",
+        "Samples as stored (worker processes per variant × values per process; pyperformance runs its own "
+        "processes):",
+        "",
+        md_table(sample_shape(raw), "source"),
         "Values are stored as time per operation (seconds) or bytes; rates are derived. **The samples are worker "
         "processes**: each process's values become one number (mean time per operation; Σwork / Σtime where values "
         "cover about equal time, stored as a rate; per-process p50, p99 and share of receives over 1 ms for latencies; "
@@ -683,19 +799,22 @@ def write_report(run_dir: Path) -> Path:
         "results: the free-threaded CPU thread takes a whole core from the server and the load generator. "
         "Regenerate with `make report RUN=" + str(run_dir.name) + "`.",
         "",
-        "## Variants",
-        "",
     ]
+    background += ["## Variants", ""]
     vtable = pd.DataFrame(
         {v: {"python": m.get("python_version", "?"), "patches": m.get("patches", "?"), "configure": m.get("configure_args", "?"),
-             "defines": m.get("defines", "?"), "harness commit": str(m.get("commit", "?"))[:12]} for v, m in meta.items()}  # fmt: skip
+             "defines": m.get("defines", "?"), "harness commit": str(m.get("commit", "?")),
+             "build commit": str(m.get("build_commit", "?"))} for v, m in meta.items()}  # fmt: skip
     ).T
-    out += [md_table(vtable, "variant"), ""]
-    if not targets.empty:
-        out += ["## Targets: what each patch exists for", "",
-                "Declared in variants.toml (`targets`). \"better\" targets of a variant are one family, Holm-corrected; "
-                "\"no worse\" targets are judged by non-inferiority at their margin δ.", "",
-                md_table(targets.set_index(pd.RangeIndex(len(targets))), index_label=None), ""]
+    background += [md_table(vtable, "variant"), ""]
+    origin = pd.DataFrame(provenance.provenance_rows(meta, list(plan.get("benches", []))))
+    if not origin.empty:
+        background += ["## Provenance: is what was measured still the current code?", "",
+                "Per variant, each patch (its sha256 against today's file) and each benchmark script (`git diff` of "
+                "its folder between the run's harness commit and HEAD). Rows measured with older code are what the "
+                "summary marks \"older bench code\"; a newer run supersedes them.", "",
+                "<details><summary>per patch and benchmark script</summary>", "",
+                md_table(origin.set_index(pd.RangeIndex(len(origin))), index_label=None), "</details>", ""]
     if not counts.empty:
         out += ["## How many rows differ", "",
                 "Rows compared with baseline, called at raw p < 0.05 and at Benjamini-Hochberg q < 0.05 over every "
@@ -706,15 +825,15 @@ def write_report(run_dir: Path) -> Path:
                     f"false positive, so its count is what noise alone produces in this run.", ""]
     same_binary = same_binary_table(df, variants, runtime_pairs(), declared_targets())
     if not same_binary.empty:
-        out += ["## Same binary, policy on against off", "",
-                "The built variant against its runtime twin (the same binary, the policy switched off by the "
-                "environment), so code placement is equal on both sides; ratios oriented as against baseline.", "",
-                md_table(same_binary.set_index(pd.RangeIndex(len(same_binary))), index_label=None), ""]
+        out += numbered_section("Same binary, policy on against off",
+                                "The built variant against its runtime twin (the same binary, the policy switched off by "
+                                "the environment), so code placement is equal on both sides; ratios oriented as against "
+                                "baseline.", same_binary)
     sections = [
-        ("giltest: hand-offs, CPU share, latency (value and 95% interval over processes)", giltest_headlines(df, variants, raw)),
+        ("giltest: hand-offs, CPU share, latency (value and 95% interval over processes)", giltest_headlines(df, variants, raw, table)),
         ("giltest: joint measurements (rate, CPU share and context switches from the same windows; "
          "median over processes and 95% interval)", joint_headlines(load_joint(run_dir), df, variants)),
-        ("testserver: requests/s (95% interval) and latency", server_headlines(df, variants)),
+        ("testserver: requests/s (95% interval) and latency", server_headlines(df, variants, table)),
     ]
     for title, frame in sections:
         if not frame.empty:
@@ -747,9 +866,11 @@ def write_report(run_dir: Path) -> Path:
                 "faster). Memory: JSON-corpus and other workload peaks (tracemalloc) and sys.getsizeof over n = 1..100 "
                 "(below 1 is smaller; presized = literal, dict(zip()) and copy).", "",
                 md_table(tradeoff, "variant"), ""]
+    out += background
     out += ["## Charts", ""]
     out += [f"![{p.stem}](charts/{p.name})" for p in chart_files if p.suffix == ".png"]
-    out += ["", "## Every benchmark", "", full_table_md(table)]
+    out += ["", "## Every benchmark", "", "<details><summary>every metric and variant: per-process mean, ratio "
+            "[95% CI], p, BH q, verdict, non-inferiority</summary>", "", full_table_md(table), "</details>"]
     path = run_dir / "report.md"
     path.write_text("\n".join(out) + "\n")
     return path
@@ -781,7 +902,11 @@ def main(argv: list[str]) -> int:
     report = write_report(run_dir)
     print(f"report: {report}")
     if len(argv) > 1:
-        print(f"index: {write_index(Path(argv[1]).resolve())}")
+        from . import summary
+
+        results = Path(argv[1]).resolve()
+        print(f"index: {write_index(results)}")
+        print(f"summary: {summary.write(results)}")
     return 0
 
 

@@ -49,6 +49,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--jobs", type=int, default=None)
     parser.add_argument("--results", default="")
+    parser.add_argument("--allow-dirty", action="store_true")
     args = parser.parse_args(argv)
     from . import matrix, report
 
@@ -58,7 +59,7 @@ def main(argv: list[str]) -> int:
     ui.step(f"sweep-dict: {len(labels) - 1} dict sizings + baseline, dict_memory only")
     for label, (overrides, why) in zip(labels[1:], GRID):
         ui.step(f"  {label}: {why}")
-    run_dir = matrix.bench(labels, ["dict_memory"], args.flavor, args.quick, args.jobs)
+    run_dir = matrix.bench(labels, ["dict_memory"], args.flavor, args.quick, args.jobs, allow_dirty=args.allow_dirty)
     ui.step(f"report: {ui.shown(report.write_report(run_dir))}")
     report.write_index(matrix.RESULTS)
     return 0

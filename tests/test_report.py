@@ -199,3 +199,32 @@ def test_joint_measurements_pair_rate_and_cpu_share_of_the_same_windows(tmp_path
     assert table.loc["handoff_lock_cpu: the worker's context switches per hand-off", "baseline"] == \
         "0.06 (0.06–0.06); involuntary 0.010"
     assert "joint measurements" in report.write_report(run).read_text()
+
+
+def test_report_answers_first_and_says_where_its_numbers_come_from(run_dir):
+    """Targets and headlines before the method; ratio [CI] and verdict beside a headline rate; the
+    samples as stored; the full harness commit; the long table folded; provenance per benchmark script."""
+    text = report.write_report(run_dir).read_text()
+    assert text.index("## giltest: hand-offs") < text.index("## Method and samples") < text.index("## Every benchmark")
+    assert "| giltest | 6 | 8–40 | 1 |" in text  # 6 benchmarks, 8 processes per variant (40 for io_latency), 1 value each
+    lock = next(line for line in text.splitlines() if line.startswith("| handoff_lock_cpu: hand-offs/s, CPU thread beside"))
+    assert "**2.00× [" in lock and "] better**" in lock
+    assert "| abc123 |" in text  # the commit as recorded, not cut
+    every = text.split("## Every benchmark", 1)[1]
+    assert every.lstrip().startswith("<details>") and every.rstrip().endswith("</details>")
+    assert "| fast | benchmark bench/bm_giltest | abc123 | unknown (commit not in this history) |" in text
+
+
+def test_dirty_metadata_marks_the_report(run_dir):
+    """A variant measured from a dirty tree: the report says so at its top and shows the commit with -dirty."""
+
+    for path in sorted((run_dir / "fast").glob("*.json")):
+        if path.name == report.SIZES_FILE:
+            continue
+        loaded = pyperf.BenchmarkSuite.load(str(path))
+        runs = [[pyperf.Run(r.values, metadata={**r.get_metadata(), "harness_commit": "abc123-dirty"},
+                            collect_metadata=False) for r in b.get_runs()] for b in loaded]
+        path.unlink()
+        pyperf.BenchmarkSuite([pyperf.Benchmark(r) for r in runs]).dump(str(path))
+    text = report.write_report(run_dir).read_text()
+    assert "**Dirty run**" in text and "(`fast`;" in text and "abc123-dirty" in text
