@@ -165,6 +165,30 @@ def stamp_text(patches: list[Patch]) -> str:
     return "".join(f"{p.name} {p.sha256}\n" for p in patches)
 
 
+class _SourceLock:
+    """An exclusive lock on a version's src/ folder while a tree is made or swapped.
+
+    Two harness commands applying patch sets at once (a build beside a PATCHES_FROM run)
+    would otherwise remove each other's half-made trees as stale. POSIX only (fcntl).
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / ".apply.lock"
+        self.handle = None
+
+    def __enter__(self) -> "_SourceLock":
+        if os.name == "posix":
+            import fcntl
+
+            self.handle = self.path.open("w")
+            fcntl.flock(self.handle, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.handle is not None:
+            self.handle.close()
+
+
 def apply_set(pristine: Path, patches: list[Patch], tag: str = "") -> Path:
     """Return the source tree for a patch set, creating it atomically if needed.
 
@@ -172,6 +196,12 @@ def apply_set(pristine: Path, patches: list[Patch], tag: str = "") -> Path:
     """
     if not patches:
         return pristine
+    with _SourceLock(pristine.parent):
+        return _apply_set_locked(pristine, patches, tag)
+
+
+def _apply_set_locked(pristine: Path, patches: list[Patch], tag: str) -> Path:
+    """apply_set() under the src/ lock."""
     final = pristine.parent / tree_name(patches, tag)
     stamp = final / ".harness-patches"
     if (final / "configure").is_file() and stamp.is_file() and stamp.read_text() == stamp_text(patches):
