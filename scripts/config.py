@@ -67,11 +67,35 @@ class Flavor:
     platforms: tuple[str, ...] = ("posix", "windows")
     # False for flavors that find bugs and distort timings (sanitizers): benchmarks refuse them
     benchmarks: bool = True
+    # sanitizer signature -> why it is unpatched CPython's (its upstream issue): a bug of
+    # 3.13.5 itself that fires by chance, counted as baseline's in every comparison
+    known_reports: tuple[tuple[str, str], ...] = ()
+    # full test id -> why regrtest skips it in this flavor (--ignore): a test whose outcome
+    # an upstream bug decides by chance, so no comparison with baseline can be made on it
+    ignore_tests: tuple[tuple[str, str], ...] = ()
 
     @property
     def sanitizer(self) -> bool:
         """A flavor whose runtime reports memory errors, undefined behaviour or races."""
         return bool(self.requires_cflags)
+
+
+# "asan: heap-use-after-free in drop_gil / free_threadstate" (sanitizers.Report.signature)
+SIGNATURE_RE = re.compile(r"^(asan|ubsan|tsan): .+ in .+$")
+# a full unittest id, as regrtest --ignore matches it exactly: test.test_x.Class.test_y
+TEST_ID_RE = re.compile(r"^test\.test_\w+(\.\w+)+$")
+
+
+def _reason_table(where: str, key: str, value: object, pattern: re.Pattern[str]) -> tuple[tuple[str, str], ...]:
+    """A { name = "reason" } table whose names match ``pattern``, each with a non-empty reason."""
+    if not isinstance(value, dict):
+        raise UsageError(f"{where}: {key} must be a table of name = \"reason\"")
+    for name, reason in value.items():
+        if not pattern.match(name):
+            raise UsageError(f"{where}: {key}: {name!r} does not look like {pattern.pattern}")
+        if not isinstance(reason, str) or not reason.strip():
+            raise UsageError(f"{where}: {key}: {name!r} needs a reason (its upstream issue)")
+    return tuple(sorted(value.items()))
 
 
 TARGET_GOALS = ("better", "no_worse")
@@ -280,7 +304,9 @@ def load_table(path: Path | None = None, series: list[str] | None = None) -> Tab
         if not NAME_RE.match(name):
             raise UsageError(f"{where}: flavor names are lowercase letters, digits and _")
         _check_keys(where, row, {"description", "configure_args", "windows_args", "signature"},
-                    {"requires_cflags", "runtime_env", "platforms", "benchmarks"})
+                    {"requires_cflags", "runtime_env", "platforms", "benchmarks", "known_reports", "ignore_tests"})
+        known_reports = _reason_table(where, "known_reports", row.get("known_reports", {}), SIGNATURE_RE)
+        ignore_tests = _reason_table(where, "ignore_tests", row.get("ignore_tests", {}), TEST_ID_RE)
         runtime_env = row.get("runtime_env", {})
         if not isinstance(runtime_env, dict) or not all(
                 isinstance(k, str) and re.fullmatch(r"[A-Z_][A-Z0-9_]*", k) and isinstance(v, str) for k, v in runtime_env.items()):
@@ -301,6 +327,8 @@ def load_table(path: Path | None = None, series: list[str] | None = None) -> Tab
             runtime_env=tuple(sorted(runtime_env.items())),
             platforms=platforms,
             benchmarks=benchmarks,
+            known_reports=known_reports,
+            ignore_tests=ignore_tests,
         )
     if DEFAULT_FLAVOR not in flavors:
         raise UsageError(f"{path}: the default flavor {DEFAULT_FLAVOR!r} must be defined")

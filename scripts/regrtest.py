@@ -33,6 +33,9 @@ from .errors import HarnessError, UsageError
 FAILED_HEADER = re.compile(r"^(\d+) tests? (failed|failed again|crashed|timed out)( \(.*\))?:$")
 OTHER_HEADER = re.compile(r"^(\d+) (?:tests? (.+?)|(re-run) tests?):$")
 PER_TEST_TIMEOUT = 1200  # seconds; regrtest kills a hung test after this
+# How sanitizer reports are read; a saved result read another way is not reused.
+# 2: ASan/UBSan frames symbolized by the harness (sanitizers.symbolize), flavor ignore_tests.
+REPORT_FORMAT = 2
 
 
 @dataclass
@@ -53,6 +56,9 @@ class RegrtestResult:
     log: str = ""
     # sanitizer flavors: every report the run wrote (sanitizers.Report.as_json())
     sanitizer_reports: list[dict] = field(default_factory=list)
+    # test ids skipped with --ignore (the flavor's ignore_tests)
+    ignored: list[str] = field(default_factory=list)
+    report_format: int = 1
 
     @property
     def broken(self) -> bool:
@@ -133,6 +139,9 @@ def run(spec: builder.BuildSpec, tests: list[str], refleak: bool, jobs: int, tes
         cmd += ["-R", "3:3"]
     if testdir is not None:
         cmd += ["--testdir", str(testdir)]
+    for test_id, reason in spec.flavor.ignore_tests:
+        ui.step(f"{spec.name}: skipping {test_id} in the {spec.flavor.name} flavor: {reason}")
+        cmd += ["--ignore", test_id]
     cmd += tests
     ui.step(f"{spec.name}: python -m test {' '.join(cmd[3:])}")
     reports_dir = out_dir / f"{sel}.sanitizer"
@@ -168,6 +177,8 @@ def run(spec: builder.BuildSpec, tests: list[str], refleak: bool, jobs: int, tes
         finished_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         log=str(log),
         sanitizer_reports=[r.as_json() for r in sanitizers.collect(reports_dir)],
+        ignored=[test_id for test_id, _ in spec.flavor.ignore_tests],
+        report_format=REPORT_FORMAT,
     )
     path = results_path(spec, tests, refleak)
     path.write_text(json.dumps(asdict(result), indent=2) + "\n")
@@ -180,6 +191,11 @@ def load(path: Path) -> RegrtestResult | None:
         return RegrtestResult(**json.loads(path.read_text()))
     except (OSError, json.JSONDecodeError, TypeError):
         return None
+
+
+def upstream_signatures(spec: builder.BuildSpec) -> frozenset[str]:
+    """The signatures the flavor lists as known bugs of unpatched CPython."""
+    return frozenset(signature for signature, _ in spec.flavor.known_reports)
 
 
 def new_failures(variant: RegrtestResult, baseline: RegrtestResult) -> list[str]:
@@ -237,6 +253,8 @@ def saved_superset(base_spec: builder.BuildSpec, tests: list[str], refleak: bool
     wanted = {_module(t) for t in tests}
     for saved in candidates:
         if saved.build_key != key or saved.broken or saved.refleak != refleak:
+            continue
+        if saved.report_format != REPORT_FORMAT or saved.ignored != [t for t, _ in base_spec.flavor.ignore_tests]:
             continue
         if saved.tests and not wanted <= {_module(t) for t in saved.tests}:
             continue
@@ -297,7 +315,8 @@ def regrtest_before(variant: str, flavor: str, tests: list[str], refleak: bool, 
         print("    " + report["excerpt"].replace("\n", "\n    "))
     if result.broken:
         raise HarnessError(f"regrtest did not complete (exit {result.exit_code}); log: {result.log}")
-    if result.failed or result.sanitizer_reports:
+    reports = sanitizers.new_signatures(result.sanitizer_reports, [], upstream_signatures(spec))
+    if result.failed or reports:
         print(f"  FAILS before: {' '.join(result.failed) or 'sanitizer reports'}")
         for module, cases in result.failed_cases.items():
             for case in cases:
@@ -336,7 +355,7 @@ def regrtest(variant: str, flavor: str, tests: list[str], refleak: bool, jobs: i
     if result.broken:
         # a sanitizer can stop regrtest's own process (it uses threads and queues too): say what it found
         known = base.sanitizer_reports if base else []
-        for report in sanitizers.new_signatures(result.sanitizer_reports, known):
+        for report in sanitizers.new_signatures(result.sanitizer_reports, known, upstream_signatures(spec)):
             print(f"  sanitizer report that baseline does not have: {report['signature']}   ({report['file']})")
             print("      " + report["excerpt"].replace("\n", "\n      "))
         raise HarnessError(f"regrtest did not complete (exit {result.exit_code}); log: {result.log}")
@@ -356,7 +375,12 @@ def regrtest(variant: str, flavor: str, tests: list[str], refleak: bool, jobs: i
         print(f"  {spec.name} is the baseline: nothing to compare against; results in {results_path(spec, tests, refleak)}")
         return 0
     news = new_failures(result, base)
-    new_reports = sanitizers.new_signatures(result.sanitizer_reports, base.sanitizer_reports)
+    upstream = upstream_signatures(spec)
+    for signature, reason in spec.flavor.known_reports:
+        seen = sum(r["signature"] == signature for r in result.sanitizer_reports)
+        if seen:
+            print(f"  {spec.name}: {seen} report(s) of a known bug of unpatched CPython, counted as baseline's: {signature} ({reason})")
+    new_reports = sanitizers.new_signatures(result.sanitizer_reports, base.sanitizer_reports, upstream)
     if new_reports:
         print(f"  FAIL: {spec.name} has {len(new_reports)} sanitizer report(s) that baseline does not have:")
         for report in new_reports:
