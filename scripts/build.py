@@ -120,8 +120,28 @@ def ccache_env() -> dict[str, str]:
     CCACHE_NOHASHDIR the build folder is left out of the key, so another clone of the
     project (CI's) reuses the objects compiled here. Debug info may then name another
     folder; nothing reads it but a debugger.
+
+    configure is run through ``SOURCE_LINK`` (see ``_build_posix``), so every source tree is
+    compiled with the same command lines: a file a patch leaves alone is compiled once for
+    all variants of a flavor, not once per tree.
     """
     return {**os.environ, "CCACHE_BASEDIR": str(ROOT), "CCACHE_NOHASHDIR": "1"}
+
+
+# The link, inside a build folder, to the source tree it builds; configure is run as
+# ./source/configure, so srcdir is "./source" in every build.
+SOURCE_LINK = "source"
+
+
+def link_source(directory: Path, tree: Path) -> Path:
+    """Point ``directory/SOURCE_LINK`` at ``tree`` (relative link); return the configure to run."""
+    link = directory / SOURCE_LINK
+    target = os.path.relpath(tree, directory)
+    if link.is_symlink() and os.readlink(link) != target:
+        link.unlink()
+    if not link.is_symlink():
+        link.symlink_to(target, target_is_directory=True)
+    return Path(".") / SOURCE_LINK / "configure"
 
 
 @dataclass(frozen=True)
@@ -343,8 +363,10 @@ def _build_posix(spec: BuildSpec, jobs: int) -> Path:
             shutil.rmtree(directory)
         directory.mkdir(parents=True)
         cc = ["CC=ccache gcc"] if shutil.which("ccache") and shutil.which("gcc") else []
-        ui.step(f"{spec.name}: configuring {tree.relative_to(ROOT)} ({' '.join(spec.configure_args) or 'no extra arguments'})")
-        run_logged([str(tree / "configure"), *spec.configure_args, *cc], directory, log, "configure", env=env)
+        configure = link_source(directory, tree)
+        ui.step(f"{spec.name}: configuring {tree.relative_to(ROOT)} through {directory.name}/{SOURCE_LINK} "
+                f"({' '.join(spec.configure_args) or 'no extra arguments'})")
+        run_logged([str(configure), *spec.configure_args, *cc], directory, log, "configure", env=env)
         config_stamp.write_text(key + "\n")
     else:
         ui.step(f"{spec.name}: resuming an unfinished build in {directory.relative_to(ROOT)}")

@@ -140,3 +140,23 @@ def test_missing_package_without_apt_says_how_to_install(monkeypatch):
     monkeypatch.setattr(deps, "_apt_command", lambda: [])
     with pytest.raises(HarnessError, match="sudo apt-get install wrk ccache"):
         deps.ensure_system_packages()
+
+
+def test_every_tree_is_configured_through_the_same_relative_path(tmp_path: Path):
+    """Two trees give identical compile command lines, so ccache compiles a file a patch leaves alone once."""
+    trees = [tmp_path / "src" / "3.13.5" / name for name in ("pristine", "patched-0001-0004")]
+    runs = []
+    for tree, build_dir in zip(trees, ("baseline", "plus")):
+        tree.mkdir(parents=True)
+        (tree / "configure").write_text("#!/bin/sh\n")
+        directory = tmp_path / "build" / "3.13.5" / build_dir
+        directory.mkdir(parents=True)
+        configure = builder.link_source(directory, tree)
+        link = directory / builder.SOURCE_LINK
+        assert not os.path.isabs(os.readlink(link)) and link.resolve() == tree.resolve()
+        assert (directory / configure).resolve() == (tree / "configure").resolve()
+        runs.append(configure)
+    assert runs[0] == runs[1] == Path("./source/configure")
+    # a folder whose tree changed is pointed at the new one
+    builder.link_source(tmp_path / "build" / "3.13.5" / "plus", trees[0])
+    assert (tmp_path / "build" / "3.13.5" / "plus" / builder.SOURCE_LINK).resolve() == trees[0].resolve()
