@@ -337,7 +337,6 @@ def regrtest(variant: str, flavor: str, tests: list[str], refleak: bool, jobs: i
         return regrtest_before(variant, flavor, tests, refleak, jobs or os.cpu_count() or 2, patches_from)
     spec = builder.resolve(variant, flavor)
     if reuse and spec.variant.name == "baseline":
-        builder.build(spec, jobs)
         result = baseline_result(spec, tests, refleak, jobs or os.cpu_count() or 2)
         print(f"  baseline ({spec.name}) on {' '.join(tests)}: {' '.join(result.failed) or 'no failures'}; "
               f"{len(result.sanitizer_reports)} sanitizer report(s): "

@@ -76,12 +76,17 @@ def test_sizes_table() -> None:
     assert sum(1 for line in lines if line.split()[:1] and line.split()[0].isdigit()) == 101
 
 
-def test_speed_tiny(tmp_path: Path) -> None:
+def tiny_speed_run(tmp_path: Path, select: str) -> pyperf.BenchmarkSuite:
+    """One process, one value, no warmup, one loop of the selected speed benchmarks."""
     out = tmp_path / "speed.json"
     proc = run("--processes", "1", "--values", "1", "--warmups", "0", "--loops", "1",
-               "--select", "dict_lookup_hit", "-o", str(out))
+               "--select", select, "-o", str(out))
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    suite = pyperf.BenchmarkSuite.load(str(out))
+    return pyperf.BenchmarkSuite.load(str(out))
+
+
+def test_speed_tiny(tmp_path: Path) -> None:
+    suite = tiny_speed_run(tmp_path, "dict_lookup_hit")
     assert suite.get_benchmark_names() == ["dict_lookup_hit"]
     bench = suite.get_benchmark("dict_lookup_hit")
     assert bench.get_unit() == "second"
@@ -193,11 +198,7 @@ def test_churn_keeps_size() -> None:
 
 
 def test_speed_churn_tiny(tmp_path: Path) -> None:
-    out = tmp_path / "speed.json"
-    proc = run("--processes", "1", "--values", "1", "--warmups", "0", "--loops", "1",
-               "--select", "dict_churn_5,dict_churn_683", "-o", str(out))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    suite = pyperf.BenchmarkSuite.load(str(out))
+    suite = tiny_speed_run(tmp_path, "dict_churn_5,dict_churn_683")
     assert suite.get_benchmark_names() == ["dict_churn_5", "dict_churn_683"]
     for bench in suite.get_benchmarks():
         assert bench.get_unit() == "second"
