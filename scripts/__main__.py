@@ -406,7 +406,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--pyperformance", default="subset", metavar="subset|all",
                    help="with --bench pyperformance: the subset of bench/pyperformance.toml (default) or the whole suite")
     p.add_argument("--list-pyperformance", action="store_true",
-                   help="print the default pyperformance subset with the reasons (README's table) and exit")
+                   help="print the default pyperformance subset with the reasons (docs/benchmarks.md's table) and exit")
     p.add_argument("--flavor", default=DEFAULT_FLAVOR)
     p.add_argument("--quick", action="store_true", help="one round, fewer processes: rough numbers in minutes")
     p.add_argument("--results", default="", help="results root (default: results/)")

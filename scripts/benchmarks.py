@@ -150,7 +150,7 @@ def jobs_of(bench: str, pyperformance_selection: str = "subset") -> tuple[Job, .
 
 
 def pyperformance_markdown() -> str:
-    """README's table of the default pyperformance subset, generated from bench/pyperformance.toml."""
+    """docs/benchmarks.md's table of the default pyperformance subset, generated from bench/pyperformance.toml."""
     rows = ["| group | benchmarks | why they are in |", "|---|---|---|"]
     for name, (why, names) in pyperformance_groups().items():
         rows.append(f"| `{name}` | {', '.join(f'`{n}`' for n in names)} | {why} |")

@@ -876,9 +876,17 @@ def write_report(run_dir: Path) -> Path:
     return path
 
 
+INDEX_BEGIN, INDEX_END = "<!-- runs:begin -->", "<!-- runs:end -->"
+
+
 def write_index(results: Path) -> Path:
-    """results/README.md: one line per run folder, newest first."""
-    lines = ["# Published runs", "", "Each folder holds one run's pyperf JSON, its report.md and charts/. "
+    """results/README.md: one line per run folder, newest first.
+
+    Only the part between the INDEX_BEGIN and INDEX_END markers is generated; the
+    hand-written text around it (what the runs showed) is kept. A file without the
+    markers is replaced whole.
+    """
+    lines = ["Each folder holds one run's pyperf JSON, its report.md and charts/. "
              "Regenerate a report with `make report RUN=<run-id>`.", "",
              "| run | machine | CPython | variants | benchmarks | mode |", "|---|---|---|---|---|---|"]  # fmt: skip
     for plan_file in sorted(results.glob("*/*/*/plan.json"), reverse=True):
@@ -891,8 +899,15 @@ def write_index(results: Path) -> Path:
             f"| [{run_dir.name}]({rel}/report.md) | {run_dir.parent.parent.name} | {run_dir.parent.name} | "
             f"{', '.join(plan['variants'])} | {', '.join(plan['benches'])} | {'quick' if plan['quick'] else 'full'} |"
         )
+    block = "\n".join([INDEX_BEGIN, *lines, INDEX_END])
     path = results / "README.md"
-    path.write_text("\n".join(lines) + "\n")
+    text = path.read_text() if path.exists() else ""
+    begin, end = text.find(INDEX_BEGIN), text.find(INDEX_END)
+    if 0 <= begin < end:
+        text = text[:begin] + block + text[end + len(INDEX_END):]
+    else:
+        text = "# Published runs\n\n" + block + "\n"
+    path.write_text(text)
     return path
 
 

@@ -1,7 +1,8 @@
-"""The Dockerfile is the README's commands: every RUN step and the default command.
+"""The Dockerfile is the documented commands: every RUN step and the docker build/run
+lines are in docs/platforms.md, the default command is README.md's main job.
 
 There is no Docker engine on the project's machines, so the image is not built here;
-this keeps it from drifting away from what the README tells a newcomer to type.
+this keeps it from drifting away from what the docs tell a newcomer to type.
 """
 
 from __future__ import annotations
@@ -27,9 +28,13 @@ def instructions() -> list[tuple[str, str]]:
     return pairs
 
 
-def readme_commands() -> set[str]:
-    """Every line of the README's sh code blocks, whitespace normalised, comments dropped."""
-    text = (REPO / "README.md").read_text()
+README = REPO / "README.md"
+PLATFORMS = REPO / "docs" / "platforms.md"
+
+
+def sh_commands(page: Path) -> set[str]:
+    """Every line of the page's sh code blocks, whitespace normalised, comments dropped."""
+    text = page.read_text()
     lines = set()
     for block in re.findall(r"```sh\n(.*?)```", text, re.S):
         for line in block.splitlines():
@@ -39,27 +44,27 @@ def readme_commands() -> set[str]:
     return lines
 
 
-def test_every_run_step_is_a_readme_command():
-    documented = readme_commands()
+def test_every_run_step_is_a_platforms_page_command():
+    documented = sh_commands(PLATFORMS)
     runs = [arg for word, arg in instructions() if word == "RUN"]
     assert runs, "the Dockerfile has no RUN step"
     for run in runs:
         for command in (c.strip() for c in run.split("&&")):
             if command not in IMAGE_ONLY:
-                assert command in documented, f"Dockerfile runs {command!r}, which README.md does not show"
+                assert command in documented, f"Dockerfile runs {command!r}, which docs/platforms.md does not show"
 
 
 def test_default_command_is_the_readme_main_job():
     cmd = [arg for word, arg in instructions() if word == "CMD"]
     assert len(cmd) == 1
-    assert " ".join(json.loads(cmd[0])) in readme_commands()
+    assert " ".join(json.loads(cmd[0])) in sh_commands(README)
 
 
-def test_readme_shows_how_to_build_and_run_the_image():
+def test_platforms_page_shows_how_to_build_and_run_the_image():
     header = (REPO / "Dockerfile").read_text()
-    documented = readme_commands()
+    documented = sh_commands(PLATFORMS)
     for usage in re.findall(r"^# (?:Build|Run):\s+(.*)$", header, re.M):
-        assert " ".join(usage.split()) in documented, f"README.md does not show {usage!r}"
+        assert " ".join(usage.split()) in documented, f"docs/platforms.md does not show {usage!r}"
 
 
 def test_the_image_is_debian_12_like_the_machines():

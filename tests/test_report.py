@@ -105,6 +105,19 @@ def test_index_lists_finished_runs_only(run_dir):
     assert "20260102T000000Z" not in text
 
 
+def test_index_keeps_the_hand_written_text_around_its_markers(run_dir):
+    results = run_dir.parents[2]
+    index = results / "README.md"
+    index.write_text(f"# Results\n\nby hand, before\n\n{report.INDEX_BEGIN}\nstale\n{report.INDEX_END}\n\n"
+                     "## A run\n\nby hand, after\n")
+    text = report.write_index(results).read_text()
+    assert text.startswith("# Results\n\nby hand, before\n\n" + report.INDEX_BEGIN + "\n")
+    assert text.endswith(report.INDEX_END + "\n\n## A run\n\nby hand, after\n")
+    assert "stale" not in text
+    assert "[20260101T000000Z](linux-x86_64-2cpu/3.13.5/20260101T000000Z/report.md)" in text
+    assert report.write_index(results).read_text() == text
+
+
 def test_dict_tradeoff_names_slow_benchmarks_and_the_pareto_front(run_dir):
     df, sizes = report.load_values(run_dir), report.load_sizes(run_dir)
     table = report.comparison_table(df, ["baseline", "fast"])
