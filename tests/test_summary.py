@@ -126,3 +126,22 @@ def test_cli_bench_refuses_a_dirty_tree(monkeypatch):
     assert cli.main(["bench", "--variants", "baseline"]) == 2
     monkeypatch.setattr(cli, "_in_venv", lambda module, argv: 0 if "--allow-dirty" in argv else 1)
     assert cli.main(["bench", "--variants", "baseline", "--allow-dirty"]) == 0
+
+
+def test_make_test_smoke_run_is_not_refused_for_a_dirty_tree(monkeypatch):
+    """The smoke run lands in build/, never published: uncommitted work must not fail make test.
+
+    Before the fix, `make test` on a tree with uncommitted changes (or with builds made
+    from one) failed its last step with "make bench refused".
+    """
+    from scripts import __main__ as cli
+
+    captured = {}
+    monkeypatch.setattr(cli.deps, "ensure_all", lambda: Path("python"))
+    monkeypatch.setattr(cli, "run_steps", lambda title, steps: captured.update(steps=steps) or 0)
+    monkeypatch.setattr(cli, "_in_venv", lambda module, argv: captured.update(module=module, argv=argv) or 0)
+    assert cli.main(["test", "--variants", "baseline"]) == 0
+    label, smoke = captured["steps"][-1]
+    assert label.startswith("smoke run of the benchmark matrix")
+    smoke()
+    assert captured["module"] == "matrix" and "--allow-dirty" in captured["argv"] and "--quick" in captured["argv"]
