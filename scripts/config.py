@@ -75,6 +75,16 @@ class Flavor:
     ignore_tests: tuple[tuple[str, str], ...] = ()
 
     @property
+    def known_signatures(self) -> frozenset[str]:
+        """The signatures of ``known_reports``, for comparing with a run's reports."""
+        return frozenset(signature for signature, _ in self.known_reports)
+
+    @property
+    def ignored_test_ids(self) -> list[str]:
+        """The test ids of ``ignore_tests``, in the order regrtest is given them."""
+        return [test_id for test_id, _ in self.ignore_tests]
+
+    @property
     def sanitizer(self) -> bool:
         """A flavor whose runtime reports memory errors, undefined behaviour or races."""
         return bool(self.requires_cflags)

@@ -177,7 +177,7 @@ def run(spec: builder.BuildSpec, tests: list[str], refleak: bool, jobs: int, tes
         finished_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         log=str(log),
         sanitizer_reports=[r.as_json() for r in sanitizers.collect(reports_dir)],
-        ignored=[test_id for test_id, _ in spec.flavor.ignore_tests],
+        ignored=spec.flavor.ignored_test_ids,
         report_format=REPORT_FORMAT,
     )
     path = results_path(spec, tests, refleak)
@@ -191,11 +191,6 @@ def load(path: Path) -> RegrtestResult | None:
         return RegrtestResult(**json.loads(path.read_text()))
     except (OSError, json.JSONDecodeError, TypeError):
         return None
-
-
-def upstream_signatures(spec: builder.BuildSpec) -> frozenset[str]:
-    """The signatures the flavor lists as known bugs of unpatched CPython."""
-    return frozenset(signature for signature, _ in spec.flavor.known_reports)
 
 
 def new_failures(variant: RegrtestResult, baseline: RegrtestResult) -> list[str]:
@@ -254,7 +249,7 @@ def saved_superset(base_spec: builder.BuildSpec, tests: list[str], refleak: bool
     for saved in candidates:
         if saved.build_key != key or saved.broken or saved.refleak != refleak:
             continue
-        if saved.report_format != REPORT_FORMAT or saved.ignored != [t for t, _ in base_spec.flavor.ignore_tests]:
+        if saved.report_format != REPORT_FORMAT or saved.ignored != base_spec.flavor.ignored_test_ids:
             continue
         if saved.tests and not wanted <= {_module(t) for t in saved.tests}:
             continue
@@ -315,7 +310,7 @@ def regrtest_before(variant: str, flavor: str, tests: list[str], refleak: bool, 
         print("    " + report["excerpt"].replace("\n", "\n    "))
     if result.broken:
         raise HarnessError(f"regrtest did not complete (exit {result.exit_code}); log: {result.log}")
-    reports = sanitizers.new_signatures(result.sanitizer_reports, [], upstream_signatures(spec))
+    reports = sanitizers.new_signatures(result.sanitizer_reports, [], spec.flavor.known_signatures)
     if result.failed or reports:
         print(f"  FAILS before: {' '.join(result.failed) or 'sanitizer reports'}")
         for module, cases in result.failed_cases.items():
@@ -354,7 +349,7 @@ def regrtest(variant: str, flavor: str, tests: list[str], refleak: bool, jobs: i
     if result.broken:
         # a sanitizer can stop regrtest's own process (it uses threads and queues too): say what it found
         known = base.sanitizer_reports if base else []
-        for report in sanitizers.new_signatures(result.sanitizer_reports, known, upstream_signatures(spec)):
+        for report in sanitizers.new_signatures(result.sanitizer_reports, known, spec.flavor.known_signatures):
             print(f"  sanitizer report that baseline does not have: {report['signature']}   ({report['file']})")
             print("      " + report["excerpt"].replace("\n", "\n      "))
         raise HarnessError(f"regrtest did not complete (exit {result.exit_code}); log: {result.log}")
@@ -374,12 +369,11 @@ def regrtest(variant: str, flavor: str, tests: list[str], refleak: bool, jobs: i
         print(f"  {spec.name} is the baseline: nothing to compare against; results in {results_path(spec, tests, refleak)}")
         return 0
     news = new_failures(result, base)
-    upstream = upstream_signatures(spec)
     for signature, reason in spec.flavor.known_reports:
         seen = sum(r["signature"] == signature for r in result.sanitizer_reports)
         if seen:
             print(f"  {spec.name}: {seen} report(s) of a known bug of unpatched CPython, counted as baseline's: {signature} ({reason})")
-    new_reports = sanitizers.new_signatures(result.sanitizer_reports, base.sanitizer_reports, upstream)
+    new_reports = sanitizers.new_signatures(result.sanitizer_reports, base.sanitizer_reports, spec.flavor.known_signatures)
     if new_reports:
         print(f"  FAIL: {spec.name} has {len(new_reports)} sanitizer report(s) that baseline does not have:")
         for report in new_reports:

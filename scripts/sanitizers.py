@@ -41,6 +41,11 @@ RAW_FRAME = re.compile(r"^(?P<indent>\s*)#(?P<n>\d+) (?P<pc>0x[0-9a-f]+)\s+\((?P
 SYMBOLIZED_MARK = "# frames symbolized by the harness with addr2line"
 
 
+def _offset_key(offset: str) -> str:
+    """An offset as addr2line -a prints it and a raw frame as ASan does, in one spelling."""
+    return f"0x{int(offset, 16):x}"
+
+
 @dataclass(frozen=True)
 class Report:
     """One sanitizer report: what it is, where it was found, and its first lines."""
@@ -142,7 +147,7 @@ def _addr2line(module: str, offsets: list[str]) -> dict[str, list[tuple[str, str
     while i < len(lines):
         line = lines[i]
         if re.fullmatch(r"0x[0-9a-f]+", line):
-            current = names.setdefault(f"0x{int(line, 16):x}", [])
+            current = names.setdefault(_offset_key(line), [])
             i += 1
             continue
         if current is not None and i + 1 < len(lines):
@@ -159,25 +164,24 @@ def symbolize(text: str) -> str:
     frames is returned unchanged.
     """
     lines = text.splitlines()
+    raws = [RAW_FRAME.match(line) for line in lines]
     wanted: dict[str, set[str]] = defaultdict(set)
-    for line in lines:
-        if (raw := RAW_FRAME.match(line)) is not None:
-            wanted[raw["module"]].add(f"0x{int(raw['offset'], 16):x}")
+    for raw in raws:
+        if raw is not None:
+            wanted[raw["module"]].add(_offset_key(raw["offset"]))
     if not wanted:
         return text
     names = {module: _addr2line(module, sorted(offsets)) for module, offsets in wanted.items()}
     out = [SYMBOLIZED_MARK]
     number = 0
-    for line in lines:
-        raw = RAW_FRAME.match(line)
+    for line, raw in zip(lines, raws):
         if raw is None:
             out.append(line)
             continue
         if raw["n"] == "0":
             number = 0
-        offset = f"0x{int(raw['offset'], 16):x}"
         where = f"({raw['module']}+{raw['offset']}){raw['tail']}"
-        frames = names.get(raw["module"], {}).get(offset) or [("??", "")]
+        frames = names.get(raw["module"], {}).get(_offset_key(raw["offset"])) or [("??", "")]
         for function, source_line in frames:
             place = "" if source_line.startswith("??") or not source_line else f" {source_line}"
             out.append(f"{raw['indent']}#{number} {raw['pc']} in {function}{place} {where}")
@@ -188,7 +192,7 @@ def symbolize(text: str) -> str:
 def collect(folder: Path) -> list[Report]:
     """The reports of every log file in ``folder`` (written there through log_path).
 
-    Each file's raw frames are symbolized (``symbolize``) and the file rewritten so, so
+    Each file's raw frames are symbolized (``symbolize``) and the file rewritten, so
     the report a user opens names its functions.
     """
     if not folder.is_dir():

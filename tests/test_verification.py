@@ -171,7 +171,7 @@ freed by thread T0 here:
     assert report.signature == "asan: heap-use-after-free in drop_gil / _PyThreadState_DeleteList"
     # which is the flavor's known report of unpatched CPython: counted as baseline's
     assert report.signature in {s for s, _ in TABLE.flavor("asan").known_reports}
-    assert sanitizers.new_signatures([report.as_json()], [], regrtest.upstream_signatures(builder.resolve("plus", "asan"))) == []
+    assert sanitizers.new_signatures([report.as_json()], [], builder.resolve("plus", "asan").flavor.known_signatures) == []
     assert sanitizers.new_signatures([report.as_json()], []) != []
 
 
@@ -279,7 +279,7 @@ def test_a_known_failure_is_not_counted_but_a_pass_under_the_mark_is():
 
 
 def _result(tests: list[str], failed: list[str], key: str = "k") -> regrtest.RegrtestResult:
-    ignored = [test_id for test_id, _ in TABLE.flavor("asan").ignore_tests]
+    ignored = TABLE.flavor("asan").ignored_test_ids
     return regrtest.RegrtestResult(build="baseline-asan", tests=tests, refleak=False, exit_code=2 if failed else 0,
                                    failed=failed, failed_cases={m: ["case"] for m in failed}, build_key=key,
                                    ignored=ignored, report_format=regrtest.REPORT_FORMAT)
@@ -384,3 +384,16 @@ def test_a_second_build_of_the_same_folder_waits_for_the_first(tmp_path: Path, m
     first.__exit__(None, None, None)
     waiter.join(5)
     assert order == ["first done", "second"]
+
+
+def test_the_reference_step_builds_baseline_once(tmp_path: Path, monkeypatch):
+    """make test's reference step (reuse=True) used to build baseline, then build it again inside baseline_result."""
+    import json
+
+    monkeypatch.setattr(builder.BuildSpec, "directory", property(lambda self: tmp_path))
+    (tmp_path / "variant.json").write_text(json.dumps({"build_key": "k"}))
+    built = []
+    monkeypatch.setattr(regrtest.builder, "build", lambda spec, jobs=None: built.append(spec.name))
+    monkeypatch.setattr(regrtest, "saved_superset", lambda *a: _result(["test_sys"], []))
+    assert regrtest.regrtest("baseline", "asan", ["test_sys"], False, 2, reuse=True) == 0
+    assert built == ["baseline-asan"]
