@@ -154,11 +154,14 @@ builds especially (the convoy depends on OS scheduling): use them to compare
 builds, not as absolute figures.
 
 Defaults: 4 processes x (1 warmup + 3 values) per benchmark, ``--fast``: 3 x
-(1 + 2); 28 benchmarks.  Measured wall time of the whole script on the
+(1 + 2); 32 benchmarks.  Measured wall time of the whole script on the
 development machine (2 cores, shared with other jobs, load average ~3),
-unpatched 3.13.5 GIL build in a venv, ab 2.3:
+unpatched 3.13.5 GIL build in a venv, ab 2.3, before the open-loop rows:
     --fast : 2 min 21 s   (free-threaded 3.13.5: 4 min 41 s, load average up to 7.9)
     full   : 6 min 34 s
+The 4 open-loop benchmarks add a fixed ~2.1 s per call whatever the build
+(the schedule is 2 s): 4 x 9 x 2.1 s ~ 1.3 min with --fast, 4 x 16 x 2.1 s
+~ 2.2 min full (a harness QUICK run, 1 x (1 + 3): ~34 s per variant).
 The worst case is a build whose 16 ``*_cpu`` benchmarks all hit the 1 s cap:
 about 16 x 9 x 1 s + 1.5 min ~ 4 min with --fast, 16 x 16 x 1 s + 2.5 min ~ 7
 min full (plus whatever a busy machine adds, as for the free-threaded run).
