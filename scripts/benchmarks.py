@@ -13,6 +13,7 @@ the pinned pyperformance package against the variant's interpreter.
 from __future__ import annotations
 
 import re
+import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,7 +67,8 @@ class Job:
 
 JOBS: dict[str, tuple[Job, ...]] = {
     "giltest": (Job("giltest", "main", sidecar="--joint-file"),),
-    "testserver": (Job("testserver", "main"),),
+    # The open-loop load generator runs on the harness's own Python: the same for every variant.
+    "testserver": (Job("testserver", "main", args=("--loadgen-python", sys.executable)),),
     "dict_memory": (
         Job("dict_memory", "sizes", output_flag="--sizes-json", output="json", processes=False, once=True),
         Job("dict_memory", "memory", output_flag="--memory-json", processes=False),

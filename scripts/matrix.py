@@ -36,6 +36,7 @@ from .errors import HarnessError, UsageError, run_entry_point
 
 RESULTS = ROOT / "results"
 STEP_TIMEOUT = 45 * 60  # seconds; a benchmark step that runs longer than this is stuck
+FULL_ROUNDS, FULL_PROCESSES, FULL_VALUES = 5, 2, 2  # a full run: 10 processes per variant, 2 values each
 
 
 @dataclass(frozen=True)
@@ -51,15 +52,25 @@ class Plan:
     pyperformance: str = "subset"  # which pyperformance benchmarks, when "pyperformance" is in benches
     # the chunks and their benchmarks: a run is only resumed with the same ones (the subset file may change)
     pyperformance_chunks: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    values: int = 0  # pyperf values per process passed to bench/ scripts (0: the script's own default)
 
     @staticmethod
     def make(variants: list[str], benches: list[str], flavor: str, quick: bool, pyperformance: str = "subset") -> "Plan":
-        # QUICK: one round, one pyperf process per variant (under 10 minutes for two variants);
-        # full: three interleaved rounds of two processes each. pyperformance chunks run once
-        # per variant (pyperformance spreads its own processes), --fast under QUICK.
-        rounds, processes = (1, 1) if quick else (3, 2)
+        # QUICK: one round, one pyperf process per variant (under 10 minutes for two variants).
+        # Full: FULL_ROUNDS interleaved rounds of FULL_PROCESSES processes, FULL_VALUES values
+        # each: the samples are processes (scripts/processes.py), and a comparison needs about
+        # ten a side to tell a few per cent, so processes rather than values per process.
+        # pyperformance chunks run once per variant (pyperformance spreads its own
+        # processes), --fast under QUICK.
+        rounds, processes, values = (1, 1, 0) if quick else (FULL_ROUNDS, FULL_PROCESSES, FULL_VALUES)
         chunks = tuple((job.label, job.suite_benchmarks) for job in jobs_of(PYPERFORMANCE, pyperformance)) if PYPERFORMANCE in benches else ()
-        return Plan(tuple(variants), tuple(benches), flavor, quick, rounds, processes, pyperformance, chunks)
+        return Plan(tuple(variants), tuple(benches), flavor, quick, rounds, processes, pyperformance, chunks,
+                    values)
+
+    @property
+    def processes_per_variant(self) -> int:
+        """pyperf worker processes each variant gets for each bench/ benchmark over the run."""
+        return self.rounds * self.processes
 
 
 def platform_folder() -> str:
@@ -231,6 +242,8 @@ def step_command(spec: builder.BuildSpec, venv_python: Path, job: Job, plan: Pla
         cmd += [job.sidecar, str(side)]
     if job.processes:
         cmd += ["--processes", str(plan.processes), *inherit]
+        if plan.values:
+            cmd += ["--values", str(plan.values)]
     return cmd + [job.output_flag, str(tmp)], tmp.parent
 
 

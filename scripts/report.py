@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import charts, processes, provenance
+from . import charts, processes, provenance, server_joint
 from .stats import (ALPHA, DELTA, NOT_SHOWN_NO_WORSE, Comparison, bh_qvalues, compare, geomean_ratio, holm,
                     median_ci, non_inferior, rate, rate_stat, ratio_ci, values_of)
 
@@ -834,6 +834,9 @@ def write_report(run_dir: Path) -> Path:
         ("giltest: joint measurements (rate, CPU share and context switches from the same windows; "
          "median over processes and 95% interval)", joint_headlines(load_joint(run_dir), df, variants)),
         ("testserver: requests/s (95% interval) and latency", server_headlines(df, variants, table)),
+        ("testserver: open-loop latency, and the load generator beside the server (joint records)",
+         server_joint.table(server_joint.load(run_dir, variants), variants,
+                            lambda m, v: median_ms(df, m, v) + versus(table, m, v))),
     ]
     for title, frame in sections:
         if not frame.empty:

@@ -6,6 +6,7 @@ No assertion about speed: only that values exist, are positive, and are labelled
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -42,6 +43,31 @@ def check_suite(suite, expected_names: list[str], loadgen_prefix: str) -> None:
         assert metadata["testserver_workers"] == 8
         assert metadata["unit"] == "second"
         assert metadata["inner_loops"] == metadata["testserver_requests"]
+        check_joint(bench)
+
+
+JOINT_KEYS = {"seq", "loops", "elapsed", "completed", "cpu_chunks", "user_seconds", "sys_seconds",
+              "voluntary_ctxt_switches", "involuntary_ctxt_switches", "loadgen_user_seconds",
+              "loadgen_sys_seconds", "loadgen_voluntary_ctxt_switches",
+              "loadgen_involuntary_ctxt_switches", "steal_seconds", "machine_cpu_seconds"}
+
+
+def check_joint(bench) -> list[dict]:
+    """Every run holds one joint record per call (warmups, values) with the window's counters."""
+    records = []
+    for run in bench.get_runs():
+        joint = json.loads(run.get_metadata()["testserver_joint"])
+        assert len(joint) == len(run.warmups or ()) + len(run.values), bench.get_name()
+        for rec in joint:
+            assert JOINT_KEYS <= set(rec), JOINT_KEYS - set(rec)
+            assert rec["elapsed"] > 0 and rec["completed"] >= 1
+            # the generator is a child process that did work: its CPU time shows
+            assert rec["loadgen_user_seconds"] + rec["loadgen_sys_seconds"] > 0
+            assert rec["loadgen_voluntary_ctxt_switches"] > 0
+            cpu = bench.get_metadata()["testserver_cpu_thread"]
+            assert (rec["cpu_chunks"] > 0) if cpu else rec["cpu_chunks"] is None
+        records += joint
+    return records
 
 
 @pytest.mark.skipif(shutil.which("ab") is None, reason="ab (apache2-utils) not installed")
@@ -62,12 +88,32 @@ def test_wrk_scenario(tmp_path):
     check_suite(suite, ["c1_close", "c1_close.p50", "c1_close.p99"], "wrk ")
 
 
+def test_open_loop_rows_store_their_schedule_and_censoring(tmp_path):
+    """A real open-loop run: equal scheduled requests, exceedance and generator lag per record."""
+    suite = run_and_load(tmp_path, "--select", "open_loop_cpu.p99,open_loop.p50",
+                         "--loadgen-python", sys.executable)
+    check_suite(suite, ["open_loop.p50", "open_loop_cpu.p99"], "")
+    for bench in suite.get_benchmarks():
+        meta = bench.get_metadata()
+        assert meta["open_loop_loadgen"].startswith("open_loop.py on ")
+        assert meta["testserver_rate"] > 0 and meta["testserver_open_loop_cap"] > 0
+        for rec in check_joint(bench):
+            assert rec["scheduled"] == meta["testserver_requests"]
+            assert rec["completed"] + rec["censored"] == rec["scheduled"]
+            assert 0 <= rec["censored"] <= rec["exceeded"] <= rec["scheduled"]
+            assert rec["send_lag_p99"] >= rec["send_lag_p50"] >= 0
+            # the run lasted at least the schedule: n / rate seconds
+            assert rec["elapsed"] >= (rec["scheduled"] - 1) / rec["rate"]
+
+
 def test_list_names():
     proc = run_script("--list")
     assert proc.returncode == 0, proc.stderr
     names = [line.split()[0] for line in proc.stdout.splitlines()]
-    assert len(names) == 8 * 3 + 4
+    assert len(names) == 8 * 3 + 4 + 2 * 2  # closed-loop rows, then open_loop[_cpu].p50/.p99
     assert {"c1_close", "c10_keepalive_cpu.p99", "c10_close_cpu.cpu_thread"} <= set(names)
+    open_rows = {"open_loop.p50", "open_loop.p99", "open_loop_cpu.p50", "open_loop_cpu.p99"}
+    assert open_rows <= set(names)
 
 
 def test_unknown_name_exits_2():
@@ -108,15 +154,19 @@ Requests/sec:   2000.00
 
 
 def test_wrk_errors_are_counted_and_fatal(monkeypatch):
-    """Read errors beyond one per connection (the ones -d cuts) and any timeout stop the run, as ab's failures do."""
+    """Any read error or timeout stops the run, as ab's failures do (one read error per
+    connection used to pass); a clean run carries its zero counts into the joint record."""
     bm = _load_module()
     assert bm.wrk_errors("no error line") == {"connect": 0, "read": 0, "write": 0, "timeout": 0}
     assert bm.wrk_errors(WRK_OUT.format(read=3, timeout=1))["timeout"] == 1
     scn = bm.SCENARIOS["c10_keepalive"]
-    for read, timeout, fatal in ((10, 0, False), (11, 0, True), (0, 1, True)):
+    for read, timeout, fatal in ((0, 0, False), (1, 0, True), (0, 1, True)):
         monkeypatch.setattr(bm, "_run_process", lambda *a, r=read, t=timeout: WRK_OUT.format(read=r, timeout=t))
         if fatal:
             with pytest.raises(bm.LoadGenError, match="socket errors"):
                 bm.run_wrk("http://127.0.0.1:1/", scn, 1)
         else:
-            assert bm.run_wrk("http://127.0.0.1:1/", scn, 1).requests == 2000
+            result = bm.run_wrk("http://127.0.0.1:1/", scn, 1)
+            assert result.requests == 2000
+            assert result.extra["loadgen_read_errors"] == 0
+            assert result.extra["loadgen_timeout_errors"] == 0

@@ -230,3 +230,24 @@ def test_sidecar_files_are_passed_to_the_script_and_concatenated_by_round(tmp_pa
     dest = matrix.merge_sidecars([tmp_path / "round0.json", tmp_path / "round1.json"], tmp_path / "giltest.joint.jsonl")
     assert [json.loads(x) for x in dest.read_text().splitlines()] == [{"round": 0, "pid": 10, "seq": 1},
                                                                      {"round": 1, "pid": 11, "seq": 1}]
+
+
+def test_a_full_plan_gives_every_variant_at_least_ten_processes_and_quick_stays_short():
+    import sys
+
+    full = matrix.Plan.make(["baseline", "a"], ["giltest", "testserver"], "release", False)
+    assert full.processes_per_variant >= 10
+    steps = matrix.steps_of(full)
+    for variant in ("baseline", "a"):
+        rounds = [r for r, job, v in steps if v == variant and job.label == "testserver"]
+        assert len(rounds) * full.processes >= 10 and len(set(rounds)) == full.rounds
+    job = JOBS["testserver"][0]
+    cmd, _ = matrix.step_command(None, Path(sys.executable), job, full, Path("round0.tmp"))
+    assert cmd[cmd.index("--processes") + 1] == str(full.processes)
+    assert cmd[cmd.index("--values") + 1] == str(full.values) and 1 <= full.values < 3
+    # the open-loop generator runs on the harness's Python, the same for every variant
+    assert cmd[cmd.index("--loadgen-python") + 1] == sys.executable
+    quick = matrix.Plan.make(["baseline", "a"], ["testserver"], "release", True)
+    assert (quick.rounds, quick.processes, quick.processes_per_variant) == (1, 1, 1)
+    quick_cmd, _ = matrix.step_command(None, Path(sys.executable), job, quick, Path("r.tmp"))
+    assert "--values" not in quick_cmd

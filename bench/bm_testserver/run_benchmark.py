@@ -38,6 +38,17 @@ interpreter's, but it shares the machine's cores), only to 127.0.0.1:
   subprocess, C connections as C threads.  It runs on the interpreter under
   test, so its own speed differs between variants: prefer ab.
 
+All three are CLOSED-LOOP: a connection sends its next request only after a
+reply, so while the server stalls nobody sends and the stall is counted once
+(coordinated omission).  The ``open_loop*`` scenarios use ``open_loop.py`` (this
+folder; Debian 12 has no wrk2) instead, whatever ``--loadgen`` says: request i
+of a fixed count is scheduled at t0 + i / rate (OPEN_LOOP_RATE, which every
+variant sustains), its latency runs from the SCHEDULED time, and a request
+without a response OPEN_LOOP_CAP seconds after it is counted as slower than
+the cap (censored, not dropped).  It runs on ``--loadgen-python`` (the harness
+passes its own interpreter; default python3 on PATH), never on the interpreter
+under test, so every variant gets the same load.
+
 The load generator and its version are in the metadata (``loadgen``, e.g.
 ``"ab 2.3"``), so charts can label the numbers; the three tools do not time
 exactly the same thing.
@@ -47,6 +58,7 @@ request; keepalive = HTTP keep-alive):
 
     c1_close  c1_keepalive  c10_close  c10_keepalive
     c1_close_cpu  c1_keepalive_cpu  c10_close_cpu  c10_keepalive_cpu
+    open_loop  open_loop_cpu      (keep-alive, OPEN_LOOP_CONNECTIONS connections)
 
 The ``*_cpu`` scenarios add one CPU-bound thread to the server process: a
 pure-Python loop of chunks of 1000 increments, started before the load
@@ -66,6 +78,28 @@ Benchmarks (pyperf values, all in seconds), per scenario S:
 * ``S.cpu_thread`` (``*_cpu`` only) time per chunk of 1000 increments of the CPU
                    thread during the load run: ~25 us when it runs alone (2-core
                    development machine), larger when the server starves it.
+
+Open-loop scenarios store only ``S.p50`` and ``S.p99`` (nearest rank over all
+OPEN_LOOP_REQUESTS scheduled requests, censored ones as the cap).  Their mean,
+the count above OPEN_LOOP_THRESHOLD (the exceedance), the censored count and
+the generator's own send lag are in the joint records below (a share of 0 is
+common, and pyperf refuses a value of 0).
+
+Joint records (run metadata ``testserver_joint``)
+-------------------------------------------------
+Every call of a benchmark function (warmups first, then values, in order)
+appends one record to its run's metadata, a JSON list: for the same window as
+the load run, elapsed, completed requests, the CPU thread's chunks (None
+without one), getrusage deltas of this process (the server and its CPU thread:
+user_seconds, sys_seconds, voluntary/involuntary_ctxt_switches, as giltest's
+joint lines name them) and of the load generator (RUSAGE_CHILDREN, the same
+with a ``loadgen_`` prefix), steal and total CPU seconds of the machine from
+/proc/stat, and the generator's own fields (wrk's socket error counts; the
+open loop's scheduled, censored, exceeded, mean, send_lag_p50/p99).  So a
+report can show that the load generator was not the bottleneck and flag
+values taken while the host stole CPU.  (pyperf fixes a run's metadata before
+its values, so the benchmarks register through ``bench_with_run_metadata``,
+which mirrors pyperf 2.10's bench_time_func.)
 
 Loops, requests and the time cap (read this before comparing numbers)
 ---------------------------------------------------------------------
@@ -120,11 +154,14 @@ builds especially (the convoy depends on OS scheduling): use them to compare
 builds, not as absolute figures.
 
 Defaults: 4 processes x (1 warmup + 3 values) per benchmark, ``--fast``: 3 x
-(1 + 2); 28 benchmarks.  Measured wall time of the whole script on the
+(1 + 2); 32 benchmarks.  Measured wall time of the whole script on the
 development machine (2 cores, shared with other jobs, load average ~3),
-unpatched 3.13.5 GIL build in a venv, ab 2.3:
+unpatched 3.13.5 GIL build in a venv, ab 2.3, before the open-loop rows:
     --fast : 2 min 21 s   (free-threaded 3.13.5: 4 min 41 s, load average up to 7.9)
     full   : 6 min 34 s
+The 4 open-loop benchmarks add a fixed ~2.1 s per call whatever the build
+(the schedule is 2 s): 4 x 9 x 2.1 s ~ 1.3 min with --fast, 4 x 16 x 2.1 s
+~ 2.2 min full (a harness QUICK run, 1 x (1 + 3): ~34 s per variant).
 The worst case is a build whose 16 ``*_cpu`` benchmarks all hit the 1 s cap:
 about 16 x 9 x 1 s + 1.5 min ~ 4 min with --fast, 16 x 16 x 1 s + 2.5 min ~ 7
 min full (plus whatever a busy machine adds, as for the free-threaded run).
@@ -132,7 +169,11 @@ min full (plus whatever a busy machine adds, as for the free-threaded run).
 Options (also passed to the pyperf workers): ``--select NAME[,NAME...]``
 (scenario names select all their benchmarks; exact benchmark names select one;
 unknown names exit with status 2 and the list of valid ones), ``--list``,
-``--loadgen ab|wrk|python``, ``--workers N``.
+``--loadgen ab|wrk|python``, ``--workers N``, ``--loadgen-python PATH``.
+
+Errors: any failed or non-2xx request of ab, any wrk socket error (connect,
+read, write, timeout) and any error of the python or open-loop generator stops
+the run: an unanswered request must not be dropped from the statistics.
 """
 
 from __future__ import annotations
@@ -157,6 +198,12 @@ import time
 
 import pyperf
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+
+import joint_window  # noqa: E402  (this folder: rusage, steal and CPU-thread progress of a window)
+
 # ---------------------------------------------------------------------------
 # Configuration
 # ---------------------------------------------------------------------------
@@ -167,6 +214,16 @@ SECONDS_PER_LOOP = 1       # time cap of one loop (ab -t, python deadline) = wrk
 LOAD_TIMEOUT_GRACE = 60.0  # a load generator still running this long after its cap is killed
 CONNECTION_TIMEOUT = 10    # server: idle keep-alive connection timeout; loadgen: per-response timeout
 CPU_CHUNK = 1000           # increments per chunk of the CPU thread
+# Open loop (open_loop.py): a fixed schedule that every variant sustains (closed-loop ab saw
+# >= ~170 req/s at c=1 with the CPU thread even in the GIL's convoy mode), the same request
+# count for every variant, a request without a response OPEN_LOOP_CAP seconds after its
+# scheduled time counted as slower than the cap (censored), and the share of requests slower
+# than OPEN_LOOP_THRESHOLD (the default switch interval: a wait of one GIL turn).
+OPEN_LOOP_RATE = 100.0
+OPEN_LOOP_REQUESTS = 200   # per loop: 2 s of schedule
+OPEN_LOOP_CONNECTIONS = 10
+OPEN_LOOP_CAP = 1.0
+OPEN_LOOP_THRESHOLD = 0.005
 
 RESPONSE_BODY = (
     b"<!DOCTYPE html>\n<html><head><title>testserver</title></head>\n<body>\n"
@@ -184,7 +241,12 @@ class Scenario:
     concurrency: int
     keepalive: bool
     cpu_thread: bool
-    requests: int  # requests per loop (ab / python load generator)
+    requests: int  # requests per loop (ab / python load generator; open loop: scheduled requests)
+    rate: float = 0.0  # open loop: requests/s on a fixed schedule; 0: closed loop (ab, wrk, python)
+
+    @property
+    def open_loop(self) -> bool:
+        return self.rate > 0
 
 
 # Requests per loop (the cap; a loop also stops after SECONDS_PER_LOOP), sized for
@@ -201,6 +263,10 @@ SCENARIOS = {
         Scenario("c1_keepalive_cpu", 1, True, True, 400),
         Scenario("c10_close_cpu", 10, False, True, 400),
         Scenario("c10_keepalive_cpu", 10, True, True, 600),
+        Scenario("open_loop", OPEN_LOOP_CONNECTIONS, True, False, OPEN_LOOP_REQUESTS,
+                 OPEN_LOOP_RATE),
+        Scenario("open_loop_cpu", OPEN_LOOP_CONNECTIONS, True, True, OPEN_LOOP_REQUESTS,
+                 OPEN_LOOP_RATE),
     )
 }
 
@@ -213,6 +279,8 @@ METRICS = {
 
 
 def benchmark_names(scn: Scenario) -> list[str]:
+    if scn.open_loop:  # the CPU thread's progress and the exceedance are in every value's metadata
+        return [scn.name + ".p50", scn.name + ".p99"]
     suffixes = ["", ".p50", ".p99"] + ([".cpu_thread"] if scn.cpu_thread else [])
     return [scn.name + suffix for suffix in suffixes]
 
@@ -507,6 +575,7 @@ class LoadResult:
     seconds_per_request: float
     p50: float
     p99: float
+    extra: dict = dataclasses.field(default_factory=dict)  # joint-record fields of the generator
 
 
 class LoadGenError(RuntimeError):
@@ -585,6 +654,18 @@ def wrk_errors(out: str) -> dict[str, int]:
     return dict(zip(("connect", "read", "write", "timeout"), counts))
 
 
+def check_wrk_errors(errors: dict[str, int], out: str) -> None:
+    """Raise LoadGenError on any wrk socket error (connect, read, write or timeout).
+
+    Every one is fatal, as ab's failed requests are: a read error or a timeout is a
+    request the server did not answer, and dropping it would flatter the server. (wrk
+    closes its connections at the end of -d without counting errors; an earlier version
+    let up to one read error per connection pass.)
+    """
+    if any(errors.values()):
+        raise LoadGenError(f"wrk: socket errors {errors}\n{out}")
+
+
 def run_wrk(url: str, scn: Scenario, loops: int) -> LoadResult:
     seconds = loops * SECONDS_PER_LOOP
     cmd = ["wrk", "-t1", f"-c{scn.concurrency}", f"-d{seconds}s", "--latency",
@@ -597,16 +678,14 @@ def run_wrk(url: str, scn: Scenario, loops: int) -> LoadResult:
     if re.search(r"Non-2xx or 3xx responses", out):
         raise LoadGenError(f"wrk: non-2xx responses\n{out}")
     errors = wrk_errors(out)
-    # When -d runs out, wrk drops its open connections: at most one read error per
-    # connection is that, not the server's.  Anything else is fatal, as ab's failures are.
-    if errors["connect"] or errors["write"] or errors["timeout"] or errors["read"] > scn.concurrency:
-        raise LoadGenError(f"wrk: socket errors {errors}\n{out}")
+    check_wrk_errors(errors, out)
     if complete < 1:
         raise LoadGenError(f"wrk completed no request\n{out}")
     rps = float(_field(r"^Requests/sec:\s+([\d.]+)", out, "wrk"))
     p50 = _wrk_time(_field(r"^\s+50%\s+(\S+)", out, "wrk"))
     p99 = _wrk_time(_field(r"^\s+99%\s+(\S+)", out, "wrk"))
-    return LoadResult(complete, 1.0 / rps, p50, p99)
+    return LoadResult(complete, 1.0 / rps, p50, p99,
+                      {f"loadgen_{kind}_errors": count for kind, count in errors.items()})
 
 
 # The portable load generator, run as
@@ -694,6 +773,33 @@ def run_python(url: str, scn: Scenario, loops: int) -> LoadResult:
     return LoadResult(data["completed"], data["elapsed"] / data["completed"], data["p50"], data["p99"])
 
 
+OPEN_LOOP_SCRIPT = os.path.join(HERE, "open_loop.py")
+
+
+def run_open_loop(url: str, scn: Scenario, loops: int, python: str) -> LoadResult:
+    """The fixed-rate generator (open_loop.py) on ``python``, not on the interpreter under test.
+
+    Its p50/p99 are over all scheduled requests, censored ones as the cap; any socket
+    error or non-200 response is fatal, as ab's failed requests are.
+    """
+    n = loops * scn.requests
+    port = url.rsplit(":", 1)[1].strip("/")
+    cmd = [python, OPEN_LOOP_SCRIPT, "127.0.0.1", port, str(n), repr(scn.rate),
+           str(scn.concurrency), repr(OPEN_LOOP_CAP), repr(OPEN_LOOP_THRESHOLD)]
+    timeout = n / scn.rate + OPEN_LOOP_CAP + LOAD_TIMEOUT_GRACE
+    out = _run_process(cmd, timeout, "open-loop load generator")
+    try:
+        data = json.loads(out)
+    except ValueError:
+        raise LoadGenError(f"open-loop load generator printed no JSON:\n{out[-2000:]}")
+    if data["nerrors"]:
+        raise LoadGenError(f"open-loop load generator: {data['nerrors']} errors: {data['errors']}")
+    extra = {key: data[key] for key in ("requests", "censored", "exceeded", "threshold", "cap",
+                                        "mean", "send_lag_p50", "send_lag_p99", "rate")}
+    extra["scheduled"] = extra.pop("requests")
+    return LoadResult(data["completed"], data["elapsed"] / n, data["p50"], data["p99"], extra)
+
+
 LOADGENS = {"ab": run_ab, "wrk": run_wrk, "python": run_python}
 DEBIAN_PACKAGES = {"ab": "apache2-utils", "wrk": "wrk"}
 
@@ -715,6 +821,18 @@ def resolve_loadgen(requested: str | None) -> str:
     return requested
 
 
+def open_loop_version(python: str) -> str:
+    """'open_loop.py on <python> <version>': what ran the open-loop generator."""
+    try:
+        proc = subprocess.run([python, "-c", "import platform; print(platform.python_version())"],
+                              capture_output=True, text=True, timeout=30)
+    except OSError as exc:
+        sys.exit(f"bm_testserver: error: --loadgen-python {python}: {exc}")
+    if proc.returncode != 0:
+        sys.exit(f"bm_testserver: error: --loadgen-python {python} does not run:\n{proc.stderr}")
+    return f"open_loop.py on {python} (Python {proc.stdout.strip()})"
+
+
 def loadgen_version(name: str) -> str:
     if name == "python":
         build = "free-threaded" if not getattr(sys, "_is_gil_enabled", lambda: True)() else "GIL"
@@ -733,29 +851,51 @@ def loadgen_version(name: str) -> str:
 # ---------------------------------------------------------------------------
 
 
-def run_load(server: ServerRunner, loadgen: str, scn: Scenario, loops: int) -> tuple[LoadResult, float]:
-    """One load run; returns the result and the CPU thread's seconds per chunk (0.0 without one)."""
+@dataclasses.dataclass(frozen=True)
+class LoadGen:
+    """Which closed-loop generator (ab, wrk, python) and which Python runs the open-loop one."""
+
+    closed: str
+    open_python: str
+
+    def run(self, url: str, scn: Scenario, loops: int) -> LoadResult:
+        if scn.open_loop:
+            return run_open_loop(url, scn, loops, self.open_python)
+        return LOADGENS[self.closed](url, scn, loops)
+
+
+def run_load(server: ServerRunner, loadgen: LoadGen, scn: Scenario,
+             loops: int) -> tuple[LoadResult, float, dict]:
+    """One load run: the result, the CPU thread's seconds per chunk (0.0 without one) and
+    the joint record of the same window (joint_window.window: CPU thread, rusage, steal)."""
     url = f"http://127.0.0.1:{server.port}/"
     cpu = None
     if scn.cpu_thread:
         cpu = CpuThread()
         cpu.start()
     try:
-        t0 = time.perf_counter()
-        c0 = cpu.chunks if cpu is not None else 0
-        result = LOADGENS[loadgen](url, scn, loops)
-        t1 = time.perf_counter()
-        c1 = cpu.chunks if cpu is not None else 0
+        before = joint_window.Snapshot.take(cpu.chunks if cpu is not None else 0)
+        result = loadgen.run(url, scn, loops)
+        after = joint_window.Snapshot.take(cpu.chunks if cpu is not None else 0)
     finally:
         if cpu is not None:
             cpu.stop()
-    seconds_per_chunk = (t1 - t0) / max(c1 - c0, 1) if cpu is not None else 0.0
-    return result, seconds_per_chunk
+    record = joint_window.window(before, after, result.requests, cpu is not None)
+    record.update(result.extra)
+    chunks = after.cpu_chunks - before.cpu_chunks
+    seconds_per_chunk = record["elapsed"] / max(chunks, 1) if cpu is not None else 0.0
+    return result, seconds_per_chunk, record
 
 
-def make_time_func(server: ServerRunner, loadgen: str, scn: Scenario, suffix: str):
-    def time_func(loops: int) -> float:
-        result, seconds_per_chunk = run_load(server, loadgen, scn, loops)
+JOINT_KEY = "testserver_joint"  # run metadata: JSON list, one joint record per call (warmups first)
+
+
+def make_time_func(server: ServerRunner, loadgen: LoadGen, scn: Scenario, suffix: str):
+    def time_func(loops: int, run_metadata: dict) -> float:
+        result, seconds_per_chunk, record = run_load(server, loadgen, scn, loops)
+        records = json.loads(run_metadata.get(JOINT_KEY, "[]"))
+        records.append({"seq": len(records) + 1, "loops": loops, **record})
+        run_metadata[JOINT_KEY] = json.dumps(records, separators=(",", ":"))
         statistic = {
             "": result.seconds_per_request,
             ".p50": result.p50,
@@ -768,13 +908,33 @@ def make_time_func(server: ServerRunner, loadgen: str, scn: Scenario, suffix: st
     return time_func
 
 
+def bench_with_run_metadata(runner: pyperf.Runner, name: str, func, inner_loops: int,
+                            metadata: dict):
+    """``runner.bench_time_func``, except that ``func(loops, run_metadata)`` gets the run's
+    metadata dict, so every value can add its joint record to the run it belongs to.
+
+    pyperf's public API stores one number per value and fixes a run's metadata before
+    the first value; this mirrors bench_time_func of the pinned pyperf 2.10 with its
+    worker task (pyperf._worker.WorkerProcessTask), whose ``metadata`` is copied into
+    the run after the values are computed.  (--profile is not supported here.)
+    """
+    from pyperf._worker import WorkerProcessTask
+
+    if not runner._check_worker_task():
+        return None
+    task = WorkerProcessTask(runner, name, lambda task, loops: func(loops, task.metadata), metadata)
+    task.inner_loops = inner_loops
+    return runner._main(task)
+
+
 # ---------------------------------------------------------------------------
 # Command line
 # ---------------------------------------------------------------------------
 
 
 def add_cmdline_args(cmd: list[str], args) -> None:
-    cmd.extend(["--loadgen", args.loadgen, "--workers", str(args.workers)])
+    cmd.extend(["--loadgen", args.loadgen, "--workers", str(args.workers),
+                "--loadgen-python", args.loadgen_python])
     if args.select:
         cmd.extend(["--select", args.select])
 
@@ -824,6 +984,9 @@ def main() -> None:
                         help="load generator (default: ab if found, else wrk)")
     parser.add_argument("--workers", type=positive_int, default=DEFAULT_WORKERS,
                         help=f"server worker threads (default: {DEFAULT_WORKERS})")
+    parser.add_argument("--loadgen-python", metavar="PATH", default=None,
+                        help="the Python that runs the open-loop generator (default: python3 on "
+                             "PATH, else this interpreter); give every variant the same one")
     args = runner.parse_args()
     names = selected_benchmarks(args.select, parser)
 
@@ -836,12 +999,17 @@ def main() -> None:
         return
 
     args.loadgen = resolve_loadgen(args.loadgen)
+    if args.loadgen_python is None:
+        args.loadgen_python = shutil.which("python3") or sys.executable
     runner.metadata["loadgen"] = loadgen_version(args.loadgen)
+    runner.metadata["open_loop_loadgen"] = open_loop_version(args.loadgen_python)
+    runner.metadata["testserver_pid"] = os.getpid()
     runner.metadata["gil_io_priority"] = _gil_io_priority()
     runner.metadata["testserver_workers"] = args.workers
     runner.metadata["testserver_switch_interval"] = sys.getswitchinterval()
     runner.metadata["testserver_seconds_per_loop"] = SECONDS_PER_LOOP
 
+    loadgen = LoadGen(args.loadgen, args.loadgen_python)
     server = ServerRunner(args.workers)
     atexit.register(server.close)
     try:
@@ -856,8 +1024,11 @@ def main() -> None:
                 "testserver_cpu_thread": int(scn.cpu_thread),
                 "testserver_requests": scn.requests,
             }
-            runner.bench_time_func(name, make_time_func(server, args.loadgen, scn, dot + suffix),
-                                   inner_loops=scn.requests, metadata=metadata)
+            if scn.open_loop:
+                metadata.update(testserver_rate=scn.rate, testserver_open_loop_cap=OPEN_LOOP_CAP,
+                                testserver_open_loop_threshold=OPEN_LOOP_THRESHOLD)
+            func = make_time_func(server, loadgen, scn, dot + suffix)
+            bench_with_run_metadata(runner, name, func, scn.requests, metadata)
     finally:
         server.close()
 
