@@ -68,7 +68,7 @@ def pick_runs(refs: list[RunRef]) -> dict[tuple[str, str, str], RunRef]:
             if variant == "baseline":
                 continue
             for path in sorted((ref.path / variant).glob("*.json")):
-                if path.name != report.SIZES_FILE:
+                if report.is_pyperf_file(path):
                     picked[(ref.platform, variant, path.stem)] = ref
     return picked
 
@@ -79,7 +79,7 @@ def measurement_notes(run_dir: Path) -> dict[str, str]:
 
     seen: dict[str, set[str]] = {key: set() for key in MEASUREMENT_KEYS}
     for path in sorted(run_dir.glob("*/*.json")):
-        if path.name == report.SIZES_FILE:
+        if not report.is_pyperf_file(path):
             continue
         for benchmark in pyperf.BenchmarkSuite.load(str(path)):
             metadata = benchmark.get_runs()[0].get_metadata()

@@ -13,24 +13,32 @@ Not measured: time, cache misses, branch mispredictions, memory.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
-import os
 import re
-import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 from .config import ROOT
 from .errors import HarnessError, UsageError
 
-WORKLOAD_SCRIPT = ROOT / "bench" / "bm_dict_memory" / "instructions_workload.py"
-DEFAULT_REPS = 200
-COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
-# The workload names and their operations per repetition, read from the script's table
-# without importing it (it is written for the interpreters under test, not the harness).
-_ENTRY = re.compile(r'^\s+"(\w+)": \((\w+), (\d+)\),$', re.M)
+
+def _load_counts(path: Path) -> ModuleType:
+    """Import bench/bm_dict_memory/instruction_counts.py by path (bench/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("instruction_counts", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# The counting itself lives with the benchmark (stdlib only, run by the bench script under
+# the interpreter being measured); this module adds the variant-against-baseline view.
+_COUNTS = _load_counts(ROOT / "bench" / "bm_dict_memory" / "instruction_counts.py")
+WORKLOAD_SCRIPT = Path(_COUNTS.WORKLOAD_SCRIPT)
+DEFAULT_REPS = _COUNTS.DEFAULT_REPS
+per_operation = _COUNTS.per_operation
 
 
 @dataclass(frozen=True)
@@ -43,11 +51,10 @@ class Interpreter:
 
 def workloads() -> dict[str, int]:
     """Workload name -> operations per repetition, in the script's order."""
-    text = WORKLOAD_SCRIPT.read_text()
-    found = {name: int(ops) for name, _, ops in _ENTRY.findall(text)}
-    if not found:
-        raise HarnessError(f"no WORKLOADS table found in {WORKLOAD_SCRIPT}")
-    return found
+    try:
+        return _COUNTS.workloads()
+    except _COUNTS.CountError as exc:
+        raise HarnessError(str(exc)) from exc
 
 
 def select_workloads(text: str) -> list[str]:
@@ -62,33 +69,10 @@ def select_workloads(text: str) -> list[str]:
 
 def parse_collected(output: str) -> int:
     """The instruction count of callgrind's "Collected : N" line."""
-    match = COLLECTED.search(output)
-    if not match:
-        raise HarnessError(f"callgrind printed no 'Collected' line:\n{output[-2000:]}")
-    return int(match.group(1))
-
-
-def count(python: Path, workload: str, reps: int) -> int:
-    """Instructions of one run of the workload script under callgrind."""
-    valgrind = shutil.which("valgrind")
-    if valgrind is None:
-        raise HarnessError("valgrind is not installed (apt-get install valgrind)")
-    cmd = [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null",
-           str(python), "-S", str(WORKLOAD_SCRIPT), workload, str(reps)]
-    env = {**os.environ, "PYTHONHASHSEED": "0"}
-    for key in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONDEVMODE", "PYTHONMALLOC"):
-        env.pop(key, None)
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    if proc.returncode != 0:
-        raise HarnessError(f"{' '.join(cmd)} failed (exit {proc.returncode}):\n{proc.stderr[-2000:]}")
-    return parse_collected(proc.stderr)
-
-
-def per_operation(with_reps: int, without: int, reps: int, ops: int) -> float:
-    """Instructions per operation from the two counts."""
-    if reps <= 0 or ops <= 0:
-        raise ValueError("reps and ops must be positive")
-    return (with_reps - without) / (reps * ops)
+    try:
+        return _COUNTS.parse_collected(output)
+    except _COUNTS.CountError as exc:
+        raise HarnessError(str(exc)) from exc
 
 
 def geomean(ratios: list[float]) -> float:
@@ -100,23 +84,20 @@ def geomean(ratios: list[float]) -> float:
 
 def measure(interpreters: list[Interpreter], names: list[str], reps: int, progress=None) -> dict:
     """Count every workload on every interpreter; the first one is the reference."""
-    ops = workloads()
-    # With no repetitions the script only starts and sets up every workload, whichever
-    # is named: one such run per interpreter is the start-up to subtract.
-    empty = {}
+    per_interpreter = {}
     for interp in interpreters:
-        if progress:
-            progress(f"{interp.label}: start-up (0 repetitions)")
-        empty[interp.label] = count(interp.python, names[0], 0)
-    rows = {}
-    for name in names:
-        row = {"ops_per_rep": ops[name]}
-        for interp in interpreters:
+        def step(what: str, label: str = interp.label) -> None:
             if progress:
-                progress(f"{interp.label}: {name}")
-            full = count(interp.python, name, reps)
-            row[interp.label] = per_operation(full, empty[interp.label], reps, ops[name])
-        rows[name] = row
+                progress(f"{label}: {what}")
+        try:
+            per_interpreter[interp.label] = _COUNTS.measure(str(interp.python), names, reps, step)
+        except _COUNTS.CountError as exc:
+            raise HarnessError(str(exc)) from exc
+    ops = workloads()
+    empty = {label: result["startup"] for label, result in per_interpreter.items()}
+    rows = {name: {"ops_per_rep": ops[name],
+                   **{label: result["workloads"][name] for label, result in per_interpreter.items()}}
+            for name in names}
     reference = interpreters[0].label
     summary = {}
     for interp in interpreters[1:]:

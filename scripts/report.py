@@ -22,11 +22,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import charts, processes, provenance, server_joint
+from . import charts, instructions_view, processes, provenance, server_joint
 from .stats import (ALPHA, DELTA, NOT_SHOWN_NO_WORSE, Comparison, bh_qvalues, compare, geomean_ratio, holm,
                     median_ci, non_inferior, rate, rate_stat, ratio_ci, values_of)
 
 SIZES_FILE = "dict_memory.sizes.json"
+INSTRUCTIONS_FILE = instructions_view.INSTRUCTIONS_FILE
+# A variant folder's JSON files that are the scripts' own format, not pyperf suites.
+OWN_FORMAT_FILES = frozenset({SIZES_FILE, INSTRUCTIONS_FILE})
+
+
+def is_pyperf_file(path: Path) -> bool:
+    """Is this JSON file of a variant folder a pyperf suite (not a script's own table)?"""
+    return path.suffix == ".json" and path.name not in OWN_FORMAT_FILES
 HANDOFF_PRIMITIVES = ("lock", "condition", "queue")
 SERVER_SCENARIOS = ("c1_close", "c1_keepalive", "c10_close", "c10_keepalive")
 PYPERFORMANCE_SOURCE = "pyperformance."  # source files pyperformance.time.<chunk> and pyperformance.memory.<chunk>
@@ -54,7 +62,7 @@ def load_raw(run_dir: Path) -> pd.DataFrame:
     rows = []
     for vdir in variant_dirs(run_dir):
         for path in sorted(vdir.glob("*.json")):
-            if path.name == SIZES_FILE:
+            if not is_pyperf_file(path):
                 continue
             for benchmark in pyperf.BenchmarkSuite.load(str(path)):
                 unit = benchmark.get_unit()
@@ -101,7 +109,7 @@ def load_metadata(run_dir: Path) -> dict[str, dict]:
     result = {}
     for vdir in variant_dirs(run_dir):
         for path in sorted(vdir.glob("*.json")):
-            if path.name == SIZES_FILE:
+            if not is_pyperf_file(path):
                 continue
             meta = pyperf.BenchmarkSuite.load(str(path)).get_benchmarks()[0].get_metadata()
             if vdir.name not in result:
@@ -869,6 +877,7 @@ def write_report(run_dir: Path) -> Path:
                 "faster). Memory: JSON-corpus and other workload peaks (tracemalloc) and sys.getsizeof over n = 1..100 "
                 "(below 1 is smaller; presized = literal, dict(zip()) and copy).", "",
                 md_table(tradeoff, "variant"), ""]
+    out += instructions_view.section(run_dir, variants)
     out += background
     out += ["## Charts", ""]
     out += [f"![{p.stem}](charts/{p.name})" for p in chart_files if p.suffix == ".png"]

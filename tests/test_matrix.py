@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import json
+import sys
 
 import pytest
 
@@ -251,3 +252,17 @@ def test_a_full_plan_gives_every_variant_at_least_ten_processes_and_quick_stays_
     assert (quick.rounds, quick.processes, quick.processes_per_variant) == (1, 1, 1)
     quick_cmd, _ = matrix.step_command(None, Path(sys.executable), job, quick, Path("r.tmp"))
     assert "--values" not in quick_cmd
+
+
+def test_instruction_counts_run_once_and_fewer_repetitions_under_quick():
+    job = next(j for j in JOBS["dict_memory"] if j.name == "instructions")
+    full = matrix.Plan.make(["baseline", "a"], ["dict_memory"], "release", False)
+    labels = [j.label for _, j, _ in matrix.steps_of(full)]
+    assert labels.count("dict_memory.instructions") == 2  # one per variant, first round only
+    tmp = Path("out.tmp")
+    cmd, _ = matrix.step_command(None, Path(sys.executable), job, full, tmp)
+    assert "--instructions-reps" not in cmd and cmd[-2:] == ["--instructions-json", str(tmp)]
+    quick = matrix.Plan.make(["baseline"], ["dict_memory"], "release", True)
+    cmd, _ = matrix.step_command(None, Path(sys.executable), job, quick, tmp)
+    assert cmd[cmd.index("--instructions-reps") + 1] == "20"
+    assert "--processes" not in cmd

@@ -81,6 +81,19 @@ What is measured, with which meter
     Not measured: peak RSS (ru_maxrss is a lifetime high-water mark and too
     coarse), memory of other processes, time.
 
+(d) Instructions per operation (``--instructions-json PATH``).  Meter:
+    callgrind's instruction count (valgrind --tool=callgrind), which this
+    machine's timing noise does not move.  Each workload of
+    instructions_workload.py (small dicts by insertion, displays followed
+    by one more key, copies, kwargs calls, lookups, instance dicts, churn
+    at a steady size; see its WORKLOADS table) runs under callgrind with
+    ``--instructions-reps N`` repetitions (default 200) and with none; the
+    difference over the operations done is the figure (start-up and setup
+    subtracted).  Deterministic, so a plain JSON file: {"meter", "reps",
+    "startup", "workloads": {name: instructions per operation}, "python",
+    "executable"}.  Needs valgrind; an error names it when it is missing.
+    Not measured: time, cache misses, branch mispredictions.
+
 (c) Speed of dict operations (default mode; pyperf timings, one Runner,
     ``bench_time_func``; the value is time per operation as defined below).
     Straight-line code is generated with exec() so that loop overhead is one
@@ -118,6 +131,7 @@ Durations measured with the baseline 3.13.5 build (venv, pyperf 2.10.0) on
   --sizes-json / --sizes-table   0.15 s
   --memory-json (default 6)      16 s   (36 children + 1 s corpus generation)
   --memory-json --memory-processes 1   ~4 s
+  --instructions-json            55 s (17 callgrind runs; 6 s with reps 20)
   speed, --fast                  86 s
   speed, default                 209 s
 Also run on the 3.13.5 free-threaded build and on Python 3.11.
@@ -136,6 +150,7 @@ if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
 import dictmem_workloads  # noqa: E402
+import instruction_counts  # noqa: E402
 
 WORKER_SCRIPT = os.path.join(HERE, "dictmem_workloads.py")
 
@@ -550,6 +565,14 @@ def _add_options(parser):
     group.add_argument("--memory-json", metavar="PATH",
                        help="measure the memory workloads in fresh processes"
                             " and write a pyperf JSON file (unit byte)")
+    group.add_argument("--instructions-json", metavar="PATH",
+                       help="count callgrind instructions per operation of the"
+                            " workloads of instructions_workload.py on this"
+                            " interpreter and write them as JSON (needs valgrind)")
+    group.add_argument("--instructions-reps", metavar="N", type=int,
+                       default=instruction_counts.DEFAULT_REPS,
+                       help="repetitions of each instruction-count workload"
+                            " (default %d)" % instruction_counts.DEFAULT_REPS)
     group.add_argument("--memory-processes", metavar="N", type=int,
                        default=MEMORY_PROCESSES,
                        help="processes (values) per memory benchmark"
@@ -576,7 +599,7 @@ def _mode_main(argv):
     _add_options(parser)
     args, rest = parser.parse_known_args(argv)
     if not (args.list or args.sizes_json or args.sizes_table
-            or args.memory_json):
+            or args.memory_json or args.instructions_json):
         return None
     if rest and not args.list:
         parser.error("unrecognized arguments for this mode: %s"
@@ -584,6 +607,11 @@ def _mode_main(argv):
     if args.list:
         _list_names()
         return 0
+    if args.instructions_json:
+        if args.instructions_reps < 1:
+            parser.error("--instructions-reps must be >= 1")
+        return instruction_counts.main_json(args.instructions_json,
+                                            args.instructions_reps)
     if args.sizes_json or args.sizes_table:
         report = size_report()
         if args.sizes_json:
