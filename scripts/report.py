@@ -23,13 +23,13 @@ import numpy as np
 import pandas as pd
 
 from . import charts, processes, provenance
-from .stats import (ALPHA, DELTA, NOT_SHOWN_NO_WORSE, Comparison, bh_qvalues, compare, geomean_ratio, holm,
-                    median_ci, non_inferior, rate, rate_stat, ratio_ci, values_of)
+from .stats import (ALPHA, DELTA, NOT_SHOWN_NO_WORSE, PYPERFORMANCE_SOURCE, Comparison, bh_qvalues,
+                    compare, holm, median_ci, non_inferior, rate, rate_stat, ratio_ci,
+                    suite_geomean, values_of)
 
 SIZES_FILE = "dict_memory.sizes.json"
 HANDOFF_PRIMITIVES = ("lock", "condition", "queue")
 SERVER_SCENARIOS = ("c1_close", "c1_keepalive", "c10_close", "c10_keepalive")
-PYPERFORMANCE_SOURCE = "pyperformance."  # source files pyperformance.time.<chunk> and pyperformance.memory.<chunk>
 
 
 # ---------------------------------------------------------------- loading
@@ -597,17 +597,10 @@ def pyperformance_geomean(df: pd.DataFrame, variant: str, kind: str) -> tuple[fl
 
     ``kind`` is ``time`` (rate ratios, above 1 is faster) or ``memory`` (peak-memory
     ratios, below 1 is smaller); None when the variant has no benchmark beside baseline.
+    The charts draw the same figure (``stats.suite_geomean``, same seed).
     """
-    part = df[df.source.str.startswith(f"{PYPERFORMANCE_SOURCE}{kind}.")] if not df.empty else df
-    pairs = []
-    for name in dict.fromkeys(part.benchmark):
-        mine, base = values_of(part, name, variant), values_of(part, name, "baseline")
-        if len(mine) and len(base):
-            pairs.append((mine, base))
-    if not pairs:
-        return None
-    point, low, high = geomean_ratio(pairs, invert=kind == "time", seed=f"geomean/{kind}/{variant}")
-    return point, low, high, len(pairs)
+    return suite_geomean(df, f"{PYPERFORMANCE_SOURCE}{kind}.", variant, invert=kind == "time",
+                         seed=f"geomean/{kind}/{variant}")
 
 
 def pyperformance_summary(df: pd.DataFrame, table: pd.DataFrame, variants: list[str]) -> pd.DataFrame:

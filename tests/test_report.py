@@ -13,7 +13,7 @@ import numpy as np
 import pyperf
 import pytest
 
-from pyperf_fixtures import jitter, suite
+from pyperf_fixtures import jitter, suite, write_two_variant_run
 from scripts import report
 from scripts.stats import compare, ratio_ci
 
@@ -21,30 +21,7 @@ from scripts.stats import compare, ratio_ci
 @pytest.fixture
 def run_dir(tmp_path: Path) -> Path:
     """A two-variant run: 'fast' halves hand-off time, the CPU thread keeps 50%, sizes shrink."""
-    run = tmp_path / "results" / "linux-x86_64-2cpu" / "3.13.5" / "20260101T000000Z"
-    plan = {"variants": ["baseline", "fast"], "benches": ["giltest", "dict_memory"], "flavor": "release",
-            "quick": True, "rounds": 1, "processes": 2}  # fmt: skip
-    run.mkdir(parents=True)
-    (run / "plan.json").write_text(json.dumps({"plan": plan, "started_at": "2026-01-01T00:00:00+00:00"}))
-    gil = {
-        "baseline": {"handoff_lock": jitter(10e-6), "handoff_lock_cpu": jitter(4e-3), "handoff_lock_cpu.cpu_thread": jitter(50e-6),
-                     "cpu_1thread": jitter(25e-6), "cpu_2threads": jitter(25e-6), "io_latency_cpu1": jitter(5e-3, 40, 0.2)},
-        "fast": {"handoff_lock": jitter(10e-6), "handoff_lock_cpu": jitter(2e-3), "handoff_lock_cpu.cpu_thread": jitter(50e-6),
-                 "cpu_1thread": jitter(25e-6), "cpu_2threads": jitter(25e-6), "io_latency_cpu1": jitter(0.2e-3, 40, 0.2)},
-    }  # fmt: skip
-    for variant, values in gil.items():
-        (run / variant).mkdir()
-        meta = {"harness_variant": variant, "harness_patches": "none", "harness_configure_args": "none",
-                "harness_defines": "none", "harness_commit": "abc123"}  # fmt: skip
-        suite(values, meta=meta).dump(str(run / variant / "giltest.json"))
-        mem = {"mem_json_corpus.tracemalloc": [1000.0] * 3 if variant == "baseline" else [800.0] * 3}
-        suite(mem, unit="byte", meta=meta).dump(str(run / variant / "dict_memory.memory.json"))
-        speed = {"dict_insert_100": jitter(3e-6) if variant == "baseline" else jitter(3.3e-6)}
-        suite(speed, meta=meta).dump(str(run / variant / "dict_memory.speed.json"))
-        rows = [{"n": n, "keys": k, "built_by": "insertion", "bytes": (64 + 16 * n) * (1 if variant == "baseline" else 0.75)}
-                for n in range(0, 101) for k in ("int", "str")]  # fmt: skip
-        (run / variant / report.SIZES_FILE).write_text(json.dumps({"meter": "sys.getsizeof", "rows": rows}))
-    return run
+    return write_two_variant_run(tmp_path)
 
 
 def test_compare_direction_and_significance():
