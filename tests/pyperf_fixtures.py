@@ -47,8 +47,9 @@ def _write_full_extras(run, variant: str, meta: dict) -> None:
     process_suite(memory, unit="byte").dump(str(run / variant / "pyperformance.memory.chunk0.json"))
 
 
-def write_two_variant_run(tmp_path, commit: str = "abc123", full: bool = False):
-    """A two-variant run: 'fast' halves hand-off time, the CPU thread keeps 50%, sizes shrink.
+def write_two_variant_run(tmp_path, commit: str = "abc123", full: bool = False,
+                          other: str = "fast"):
+    """A two-variant run: ``other`` halves hand-off time, the CPU thread keeps 50%, sizes shrink.
 
     ``commit`` is the harness commit in every value's metadata; ``full`` adds testserver
     and pyperformance files, so that every chart of the report is drawn.
@@ -57,13 +58,13 @@ def write_two_variant_run(tmp_path, commit: str = "abc123", full: bool = False):
 
     run = tmp_path / "results" / "linux-x86_64-2cpu" / "3.13.5" / "20260101T000000Z"
     benches = ["giltest", "dict_memory"] + (["testserver", "pyperformance"] if full else [])
-    plan = {"variants": ["baseline", "fast"], "benches": benches, "flavor": "release",
+    plan = {"variants": ["baseline", other], "benches": benches, "flavor": "release",
             "quick": True, "rounds": 1, "processes": 2}  # fmt: skip
     run.mkdir(parents=True)
     started = "2026-01-01T00:00:00+00:00"
     (run / "plan.json").write_text(json.dumps({"plan": plan, "started_at": started}))
-    for variant in ("baseline", "fast"):
-        fast = variant == "fast"
+    for variant in ("baseline", other):
+        fast = variant == other
         values = {"handoff_lock": jitter(10e-6), "handoff_lock_cpu": jitter(2e-3 if fast else 4e-3),
                   "handoff_lock_cpu.cpu_thread": jitter(50e-6), "cpu_1thread": jitter(25e-6),
                   "cpu_2threads": jitter(25e-6),

@@ -218,3 +218,64 @@ def test_dirty_metadata_marks_the_report(run_dir):
         pyperf.BenchmarkSuite([pyperf.Benchmark(r) for r in runs]).dump(str(path))
     text = report.write_report(run_dir).read_text()
     assert "**Dirty run**" in text and "(`fast`;" in text and "abc123-dirty" in text
+
+
+SWEPT = "tight_dict+dict-log_minsize2-load4_5-growth3_2-decoupled0-entries_min0-presizeupstream"
+
+
+def test_a_long_sweep_label_is_shortened_to_its_alias_with_a_legend_table(tmp_path):
+    run = write_two_variant_run(tmp_path, other=SWEPT)
+    text = report.write_report(run).read_text()
+    assert "## Variant aliases" in text
+    assert f"| 2.7-era preset | `{SWEPT}` | the 2.7-era PythonPlus preset" in text
+    assert text.count(SWEPT) == 1  # only in the alias table: every other table says the alias
+    assert "| 2.7-era preset | mem_json_corpus.tracemalloc |" in text
+    plain = report.write_report(write_two_variant_run(tmp_path / "b")).read_text()
+    assert "## Variant aliases" not in plain
+
+
+def test_aliases_are_unique_or_not_used():
+    assert report.variant_aliases(["baseline", SWEPT, "tight_dict+dict-growth3_2"]) == {
+        SWEPT: "2.7-era preset", "tight_dict+dict-growth3_2": "growth 3/2"}
+    # a label whose alias another variant already is keeps its full label
+    assert report.variant_aliases(["growth 3/2", "tight_dict+dict-growth3_2"]) == {}
+    shortened = report.shorten(f"`{SWEPT}` and tight_dict", {SWEPT: "2.7-era preset"})
+    assert shortened == "`2.7-era preset` and tight_dict"
+
+
+def _git(*args: str) -> str:
+    import subprocess
+
+    done = subprocess.run(["git", *args], cwd=report.provenance.ROOT, capture_output=True,
+                          text=True, check=True)
+    return done.stdout.strip()
+
+
+def _row(text: str, benchmark: str, variant: str) -> str:
+    start = f"| {benchmark} | {variant} |"
+    return next(line for line in text.splitlines() if line.startswith(start))
+
+
+def test_rows_measured_before_a_method_change_are_marked_superseded(tmp_path):
+    before_window = _git("rev-parse", "453a7f7^")  # after io_latency's change, before the window
+    text = report.write_report(write_two_variant_run(tmp_path, commit=before_window)).read_text()
+    assert _row(text, "handoff_lock_cpu", "fast").endswith("| superseded (453a7f7, 2b0c478) |")
+    assert _row(text, "handoff_lock", "fast").endswith("| superseded (2b0c478) |")
+    assert "superseded" not in _row(text, "cpu_1thread", "fast")
+    assert "superseded" not in _row(text, "io_latency_cpu1.p50", "fast")  # its change came first
+    assert "**Superseded rows**: " in text and "`453a7f7` (handoff_*_cpu, handoff_*_cpu.*)" in text
+    assert "| 6e59d01 | giltest | io_latency_* |" in text and "measured after it (current)" in text
+    head = _git("rev-parse", "HEAD")
+    now = report.write_report(write_two_variant_run(tmp_path / "now", commit=head)).read_text()
+    assert "superseded (" not in now and "**Superseded rows**" not in now
+    assert "| method |" not in now
+
+
+def test_baseline_measured_before_a_change_supersedes_the_ratio(tmp_path):
+    meta = {"baseline": {"commit": _git("rev-parse", "6e59d01^")},
+            "fast": {"commit": _git("rev-parse", "HEAD")}}
+    found = report.provenance.superseding(meta, "fast", "io_latency_cpu2.p99")
+    assert [c.commit for c in found] == ["6e59d01"]
+    assert report.provenance.superseding(meta, "fast", "gil_switch") == []
+    unknown = {"baseline": {"commit": "abc123"}, "fast": {"commit": "abc123"}}
+    assert report.provenance.superseding(unknown, "fast", "io_latency_cpu2.p99") == []
