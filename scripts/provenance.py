@@ -7,12 +7,20 @@ and the summary mark the run dirty. The report and the summary also ask git whet
 each benchmark script (``bench/bm_<name>/``, ``bench/pyperformance.toml``) is unchanged
 between the commit a run was measured with and HEAD, and whether each patch's sha256
 is the current file's: a figure measured with older code is marked so.
+
+A script can change without changing what a row measures (a new row, a Windows meter,
+an error made fatal). ``METHOD_CHANGES`` names the commits that did change how rows
+are measured, and which rows: a row of a run whose harness commit (or baseline's)
+predates such a commit is superseded, in the report and in the summary. A change to a
+benchmark that alters what an existing row measures adds a line there.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import subprocess
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -118,3 +126,66 @@ def provenance_rows(meta: dict[str, dict], benches: list[str]) -> list[dict[str,
             rows.append({"variant": variant, "item": f"benchmark {BENCH_PATHS.get(bench, bench)}",
                          "measured": commit[:12] + (DIRTY if is_dirty(commit) else ""), "current?": state})
     return rows
+
+
+@dataclass(frozen=True)
+class MethodChange:
+    """A commit that changed how some rows of one benchmark are measured."""
+
+    commit: str  # as git names it (an abbreviated hash is fine)
+    bench: str  # a BENCH_PATHS key
+    rows: tuple[str, ...]  # fnmatch patterns of the metrics it changed
+    what: str
+
+
+METHOD_CHANGES = (
+    MethodChange("6e59d01", "giltest", ("io_latency_*",),
+                 "io_latency counts from max(send, recv entry) instead of retrying until the "
+                 "receiver was blocked first"),
+    MethodChange("453a7f7", "giltest", ("handoff_*_cpu", "handoff_*_cpu.*"),
+                 "handoff_*_cpu values span at least 0.2 s of ping-pong (a value of 100 hand-offs "
+                 "fell between two of the CPU thread's turns)"),
+    MethodChange("2b0c478", "giltest", ("handoff_*",),
+                 "one hand-off pair runs a whole value without tear-down, the clock read after "
+                 "every batch of 100 hand-offs"),
+)
+
+
+@lru_cache(maxsize=None)
+def _contains(commit: str, change: str) -> bool | None:
+    """Whether ``commit`` has ``change`` in its history (None when git cannot say)."""
+    try:
+        done = subprocess.run(["git", "merge-base", "--is-ancestor", change, commit], cwd=ROOT,
+                              capture_output=True)
+    except OSError:
+        return None
+    return {0: True, 1: False}.get(done.returncode)
+
+
+def _commit_of(meta: dict[str, dict], variant: str) -> str:
+    """The harness commit a variant was measured with, without -dirty ('' when unknown)."""
+    commit = str(meta.get(variant, {}).get("commit", "")).removesuffix(DIRTY)
+    return "" if commit == "?" else commit
+
+
+def superseding(meta: dict[str, dict], variant: str, metric: str) -> list[MethodChange]:
+    """The method changes a row of ``variant`` (a ratio to baseline) was measured before.
+
+    A row counts as measured before a change when the variant's or baseline's harness
+    commit lacks it; a commit git does not know supersedes nothing (it cannot say).
+    """
+    found = []
+    for change in METHOD_CHANGES:
+        if not any(fnmatch.fnmatchcase(metric, pattern) for pattern in change.rows):
+            continue
+        both = dict.fromkeys([_commit_of(meta, variant), _commit_of(meta, "baseline")])
+        commits = [c for c in both if c]
+        if any(_contains(c, change.commit) is False for c in commits):
+            found.append(change)
+    return found
+
+
+def superseded_mark(meta: dict[str, dict], variant: str, metric: str) -> str:
+    """'superseded (453a7f7, 2b0c478)' for a row measured before those changes, else ''."""
+    changes = superseding(meta, variant, metric)
+    return f"superseded ({', '.join(c.commit for c in changes)})" if changes else ""

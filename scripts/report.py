@@ -15,6 +15,7 @@ Runs under the harness venv (pandas, numpy, scipy, matplotlib, pyperf).
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import sys
 from pathlib import Path
@@ -23,8 +24,9 @@ import numpy as np
 import pandas as pd
 
 from . import charts, instructions_view, processes, provenance, server_joint
-from .stats import (ALPHA, DELTA, NOT_SHOWN_NO_WORSE, Comparison, bh_qvalues, compare, geomean_ratio, holm,
-                    median_ci, non_inferior, rate, rate_stat, ratio_ci, values_of)
+from .stats import (ALPHA, DELTA, NOT_SHOWN_NO_WORSE, PYPERFORMANCE_SOURCE, Comparison, bh_qvalues,
+                    compare, holm, median_ci, non_inferior, rate, rate_stat, ratio_ci,
+                    suite_geomean, values_of)
 
 SIZES_FILE = "dict_memory.sizes.json"
 INSTRUCTIONS_FILE = instructions_view.INSTRUCTIONS_FILE
@@ -35,9 +37,10 @@ OWN_FORMAT_FILES = frozenset({SIZES_FILE, INSTRUCTIONS_FILE})
 def is_pyperf_file(path: Path) -> bool:
     """Is this JSON file of a variant folder a pyperf suite (not a script's own table)?"""
     return path.suffix == ".json" and path.name not in OWN_FORMAT_FILES
+
+
 HANDOFF_PRIMITIVES = ("lock", "condition", "queue")
 SERVER_SCENARIOS = ("c1_close", "c1_keepalive", "c10_close", "c10_keepalive")
-PYPERFORMANCE_SOURCE = "pyperformance."  # source files pyperformance.time.<chunk> and pyperformance.memory.<chunk>
 
 
 # ---------------------------------------------------------------- loading
@@ -605,17 +608,10 @@ def pyperformance_geomean(df: pd.DataFrame, variant: str, kind: str) -> tuple[fl
 
     ``kind`` is ``time`` (rate ratios, above 1 is faster) or ``memory`` (peak-memory
     ratios, below 1 is smaller); None when the variant has no benchmark beside baseline.
+    The charts draw the same figure (``stats.suite_geomean``, same seed).
     """
-    part = df[df.source.str.startswith(f"{PYPERFORMANCE_SOURCE}{kind}.")] if not df.empty else df
-    pairs = []
-    for name in dict.fromkeys(part.benchmark):
-        mine, base = values_of(part, name, variant), values_of(part, name, "baseline")
-        if len(mine) and len(base):
-            pairs.append((mine, base))
-    if not pairs:
-        return None
-    point, low, high = geomean_ratio(pairs, invert=kind == "time", seed=f"geomean/{kind}/{variant}")
-    return point, low, high, len(pairs)
+    return suite_geomean(df, f"{PYPERFORMANCE_SOURCE}{kind}.", variant, invert=kind == "time",
+                         seed=f"geomean/{kind}/{variant}")
 
 
 def pyperformance_summary(df: pd.DataFrame, table: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
@@ -687,7 +683,7 @@ def full_table_md(table: pd.DataFrame) -> str:
     shown[f"no worse (δ = {DELTA:g})"] = shown.get("no_worse", pd.Series([""] * len(shown))).fillna("")
     shown = shown.rename(columns={"n": "processes"})
     cols = ["benchmark", "variant", "unit", "processes", "mean", "stdev", "ratio [95% CI]", "p", "q (BH)", "verdict",
-            f"no worse (δ = {DELTA:g})"]
+            f"no worse (δ = {DELTA:g})"] + (["method"] if "method" in shown else [])
     return md_table(shown[cols].set_index(pd.RangeIndex(len(shown))), index_label=None)
 
 
@@ -750,6 +746,88 @@ def declared_targets() -> dict[str, tuple]:
     return {name: v.targets for name, v in _variant_rows().items() if v.targets}
 
 
+def with_method_marks(frame: pd.DataFrame, meta: dict[str, dict],
+                      metric: str = "benchmark") -> pd.DataFrame:
+    """``frame`` with a ``method`` column: 'superseded (commits)' for rows measured before a change.
+
+    The changes are ``provenance.METHOD_CHANGES``; a row is marked when its variant's or
+    baseline's harness commit predates one that changed how its metric is measured.
+    """
+    if frame.empty:
+        return frame
+    marks = [provenance.superseded_mark(meta, r["variant"], r[metric]) for _, r in frame.iterrows()]
+    return frame.assign(method=marks) if any(marks) else frame
+
+
+def superseded_lead(meta: dict[str, dict], table: pd.DataFrame) -> list[str]:
+    """The report's opening note: how many rows a later method change superseded, and which."""
+    if table.empty or "method" not in table or not (table.method != "").any():
+        return []
+    marked = table[table.method != ""]
+    changes = [c for c in provenance.METHOD_CHANGES if any(c.commit in m for m in marked.method)]
+    listed = "; ".join(f"`{c.commit}` ({', '.join(c.rows)}): {c.what}" for c in changes)
+    return [f"**Superseded rows**: {len(marked)} of {len(table)} rows were measured before a "
+            "later change to how their benchmark measures them, and are marked `superseded` in the "
+            f"tables: {listed}. A newer run of these benchmarks replaces them (Provenance, below).",
+            ""]
+
+
+def method_changes_section(meta: dict[str, dict], table: pd.DataFrame) -> list[str]:
+    """Provenance, per method change: whether this run's rows it covers predate it."""
+    if table.empty or "method" not in table:
+        return []
+    rows = []
+    for change in provenance.METHOD_CHANGES:
+        hit = table[table.method.str.contains(change.commit, regex=False)]
+        covers = [any(fnmatch.fnmatchcase(b, pat) for pat in change.rows) for b in table.benchmark]
+        covered = table[covers]
+        if covered.empty:
+            continue
+        state = f"**superseded**: {len(hit)} rows" if len(hit) else "measured after it (current)"
+        rows.append({"commit": change.commit, "benchmark": change.bench,
+                     "rows": ", ".join(change.rows), "what changed": change.what,
+                     "this run": state})
+    if not rows:
+        return []
+    frame = pd.DataFrame(rows)
+    return ["Method changes that supersede rows measured before them (`scripts/provenance.py`, "
+            "`METHOD_CHANGES`; a script change not listed there added rows or changed no measured "
+            "value):",
+            "", md_table(frame.set_index(pd.RangeIndex(len(frame))), index_label=None)]
+
+
+def variant_aliases(variants: list[str]) -> dict[str, str]:
+    """Labels the report shortens, and their aliases (the sweep grid's, or the knobs spelled out).
+
+    Only labels whose alias differs from them; every alias is unique in the run, else
+    the label is kept.
+    """
+    found = {v: charts.short_label(v) for v in variants if charts.short_label(v) != v}
+    taken = [a for a in found.values()] + [v for v in variants if v not in found]
+    return {v: a for v, a in found.items() if taken.count(a) == 1}
+
+
+def alias_section(aliases: dict[str, str]) -> list[str]:
+    """The report's alias table: alias, full label, what the grid point is (none: no lines)."""
+    if not aliases:
+        return []
+    from .sweep import grid_aliases
+
+    why = {label: point.why for label, point in grid_aliases().items()}
+    lines = ["## Variant aliases", "",
+             "Long variant labels are shortened in the tables below; the charts' legends use the "
+             "same aliases.", "", "| alias | full label | what it is |", "|---|---|---|"]
+    lines += [f"| {alias} | `{label}` | {why.get(label, '')} |" for label, alias in aliases.items()]
+    return lines + [""]
+
+
+def shorten(text: str, aliases: dict[str, str]) -> str:
+    """``text`` with every aliased label replaced by its alias, the longest labels first."""
+    for label in sorted(aliases, key=len, reverse=True):
+        text = text.replace(label, aliases[label])
+    return text
+
+
 def write_report(run_dir: Path) -> Path:
     """Write report.md and charts/ for a finished run; return report.md's path."""
     plan_doc = json.loads((run_dir / "plan.json").read_text())
@@ -759,8 +837,8 @@ def write_report(run_dir: Path) -> Path:
     meta = load_metadata(run_dir)
     variants = [d.name for d in variant_dirs(run_dir)]
     raw = load_raw(run_dir)
-    table = comparison_table(df, variants)
-    targets = targets_table(table, variants, declared_targets())
+    table = with_method_marks(comparison_table(df, variants), meta)
+    targets = with_method_marks(targets_table(table, variants, declared_targets()), meta, "metric")
     counts = verdict_counts(table)
     machine = machine_line(meta)
     footer = (f"{run_dir.parent.parent.name} · {machine} · CPython {run_dir.parent.name} · run {run_dir.name} · "
@@ -772,6 +850,7 @@ def write_report(run_dir: Path) -> Path:
                    f"({', '.join(f'`{v}`' for v in dirty)}; harness and build commits below end in -dirty, or "
                    f"--allow-dirty was given). The summary marks its figures dirty.", ""] if dirty else []
 
+    aliases = variant_aliases(variants)
     out = [f"# Benchmark run {run_dir.name}", ""]
     out += [
         f"Machine class: `{run_dir.parent.parent.name}`; CPython {run_dir.parent.name}; flavor `{plan['flavor']}`; "
@@ -779,8 +858,9 @@ def write_report(run_dir: Path) -> Path:
         f"{plan['processes']} pyperf process(es) per variant and round; started {plan_doc.get('started_at', '?')}."
         + (f" Machine: {machine}." if machine else ""),
         "",
-        *dirty_lines,
     ]
+    head = len(out)  # the alias table goes here, after every label in the report is shortened
+    out += [*dirty_lines, *superseded_lead(meta, table)]
     if not targets.empty:
         out += numbered_section("Targets: what each patch exists for",
                                 "Declared in variants.toml (`targets`). \"better\" targets of a variant are one family, "
@@ -817,12 +897,15 @@ def write_report(run_dir: Path) -> Path:
     background += [md_table(vtable, "variant"), ""]
     origin = pd.DataFrame(provenance.provenance_rows(meta, list(plan.get("benches", []))))
     if not origin.empty:
-        background += ["## Provenance: is what was measured still the current code?", "",
-                "Per variant, each patch (its sha256 against today's file) and each benchmark script (`git diff` of "
-                "its folder between the run's harness commit and HEAD). Rows measured with older code are what the "
-                "summary marks \"older bench code\"; a newer run supersedes them.", "",
-                "<details><summary>per patch and benchmark script</summary>", "",
-                md_table(origin.set_index(pd.RangeIndex(len(origin))), index_label=None), "</details>", ""]
+        background += [
+            "## Provenance: is what was measured still the current code?", "",
+            "Per variant, each patch (its sha256 against today's file) and each benchmark script "
+            "(`git diff` of its folder between the run's harness commit and HEAD). A changed "
+            "script need not change what a row measures: the rows whose method changed since are "
+            "marked superseded, here and in the summary (below).", "",
+            "<details><summary>per patch and benchmark script</summary>", "",
+            md_table(origin.set_index(pd.RangeIndex(len(origin))), index_label=None), "</details>",
+            "", *method_changes_section(meta, table)]
     if not counts.empty:
         out += ["## How many rows differ", "",
                 "Rows compared with baseline, called at raw p < 0.05 and at Benjamini-Hochberg q < 0.05 over every "
@@ -883,6 +966,7 @@ def write_report(run_dir: Path) -> Path:
     out += [f"![{p.stem}](charts/{p.name})" for p in chart_files if p.suffix == ".png"]
     out += ["", "## Every benchmark", "", "<details><summary>every metric and variant: per-process mean, ratio "
             "[95% CI], p, BH q, verdict, non-inferiority</summary>", "", full_table_md(table), "</details>"]
+    out = out[:head] + alias_section(aliases) + [shorten(line, aliases) for line in out[head:]]
     path = run_dir / "report.md"
     path.write_text("\n".join(out) + "\n")
     return path

@@ -232,3 +232,27 @@ def geomean_ratio(pairs: list[tuple[np.ndarray, np.ndarray]], *, invert: bool = 
         logs += np.log(ratio(v_means, b_means))
     low, high = np.percentile(np.exp(logs / len(pairs)), [2.5, 97.5])
     return point, float(low), float(high)
+
+
+# the source files pyperformance.time.<chunk> and pyperformance.memory.<chunk>
+PYPERFORMANCE_SOURCE = "pyperformance."
+
+
+def suite_geomean(df, source_prefix: str, variant: str, *, invert: bool,
+                  seed: str) -> tuple[float, float, float, int] | None:
+    """Geometric mean over the benchmarks of the sources starting ``source_prefix`` [95% CI], count.
+
+    Each benchmark's ratio is of the variant's process means to baseline's (``invert``:
+    baseline / variant, times into rates), as ``geomean_ratio``; None when the variant
+    has no benchmark of those sources beside baseline.
+    """
+    part = df[df.source.str.startswith(source_prefix)] if not df.empty else df
+    pairs = []
+    for name in dict.fromkeys(part.benchmark):
+        mine, base = values_of(part, name, variant), values_of(part, name, "baseline")
+        if len(mine) and len(base):
+            pairs.append((mine, base))
+    if not pairs:
+        return None
+    point, low, high = geomean_ratio(pairs, invert=invert, seed=seed)
+    return point, low, high, len(pairs)

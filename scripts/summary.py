@@ -63,7 +63,7 @@ class Figure:
     mark: str  # met, missed, better, worse, n.s., exact, reference
     run: str
     link: str
-    flags: tuple[str, ...] = ()  # dirty, quick, superseded code
+    flags: tuple[str, ...] = ()  # dirty, quick, method superseded by <commit>
 
     def cell(self) -> str:
         if self.mark == "reference":
@@ -129,8 +129,8 @@ def run_figures(run_dir: Path, results: Path, variant_names: list[str], targets:
     for variant in wanted:
         flags = provenance.run_flags(meta, variant, plan)
         for col in COLUMNS:
-            code = provenance.bench_current(meta, variant, col.bench)
-            col_flags = flags + (() if code in (None, True) else ("older bench code",))
+            changes = provenance.superseding(meta, variant, col.metric) if col.metric else []
+            col_flags = flags + tuple(f"method superseded by {c.commit}" for c in changes)
             fig = _figure(col, variant, df, table, target_rows, sizes, size_summary)
             if fig is not None:
                 fig.run, fig.link, fig.flags = run_id, link, col_flags
@@ -242,9 +242,10 @@ def render(results: Path, variant_rows: dict) -> str:
            "Holm-corrected as one family, \"no worse\" ones by non-inferiority within 5%); otherwise better / worse "
            "at Benjamini-Hochberg q < 5% over the run's report, or n.s. (not significant); geometric means are "
            "better / worse when their interval excludes 1. ↑: above 1 is better; ↓: below 1 is better. A run marked "
-           "dirty was measured from a harness tree or build with uncommitted changes; \"older bench code\": the "
-           "benchmark script changed since the run (git diff of its folder between the run's harness commit and "
-           "HEAD; the run's report lists it under Provenance); quick runs give rough numbers.",
+           "dirty was measured from a harness tree or build with uncommitted changes; "
+           "\"method superseded by <commit>\": the benchmark changed how it measures this row "
+           "after the run (scripts/provenance.py METHOD_CHANGES; the run's report marks the rows "
+           "and lists the changes under Provenance); quick runs give rough numbers.",
            ""]
     for (machine, version), run_dirs in finished_runs(results).items():
         runs = [run_figures(r, results, names, targets) for r in run_dirs]

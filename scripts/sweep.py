@@ -14,33 +14,53 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 from . import dict_sizing, ui
 from .config import DEFAULT_FLAVOR
 from .errors import run_entry_point
 
 BASE = "tight_dict"
-# (overrides laid over tight_dict's row, why the point is in the grid)
-GRID: tuple[tuple[str, str], ...] = (
-    ("log_minsize=2 load=4/5 growth=3/2 decoupled=0 entries_min=0 presize=upstream",
-     "the 2.7-era PythonPlus preset copied naively: minimum size 4, load 4/5, growth 1.5"),
-    ("growth=3/2", "decoupled entries, coarser growth: fewer resizes"),
-    ("", "tight_dict as shipped: decoupled entries, growth 5/4, first allocation 1 slot, exact presizing"),
-    ("growth=9/8", "decoupled entries, finer growth: less slack, more (realloc) resizes"),
-    ("entries_min=2", "first allocation of 2 slots instead of 1"),
-    ("presize=upstream", "no exact presizing: what presizing alone is worth"),
+
+
+class GridPoint(NamedTuple):
+    """One sizing of the sweep: knobs laid over tight_dict's row, a short alias, why it is there."""
+
+    overrides: str
+    alias: str  # what reports and legends call it; the report's alias table gives the full label
+    why: str
+
+
+GRID: tuple[GridPoint, ...] = (
+    GridPoint("log_minsize=2 load=4/5 growth=3/2 decoupled=0 entries_min=0 presize=upstream",
+              "2.7-era preset",
+              "the 2.7-era PythonPlus preset copied naively: minimum size 4, load 4/5, growth 1.5"),
+    GridPoint("growth=3/2", "growth 3/2", "decoupled entries, coarser growth: fewer resizes"),
+    GridPoint("", BASE, "tight_dict as shipped: decoupled entries, growth 5/4, first allocation "
+              "1 slot, exact presizing"),
+    GridPoint("growth=9/8", "growth 9/8",
+              "decoupled entries, finer growth: less slack, more (realloc) resizes"),
+    GridPoint("entries_min=2", "entries_min 2", "first allocation of 2 slots instead of 1"),
+    GridPoint("presize=upstream", "no exact presizing",
+              "no exact presizing: what presizing alone is worth"),
 )
 
 
+def label_of(overrides: str) -> str:
+    """The variant label of one grid point (tight_dict itself for the empty override)."""
+    if not overrides:
+        return BASE
+    return f"{BASE}+{dict_sizing.slug(dict_sizing.parse_overrides(overrides))}"
+
+
 def grid_labels() -> list[str]:
-    """The grid's variant labels, in GRID order (tight_dict itself for the empty override)."""
-    labels = []
-    for overrides, _ in GRID:
-        if not overrides:
-            labels.append(BASE)
-            continue
-        labels.append(f"{BASE}+{dict_sizing.slug(dict_sizing.parse_overrides(overrides))}")
-    return labels
+    """The grid's variant labels, in GRID order."""
+    return [label_of(point.overrides) for point in GRID]
+
+
+def grid_aliases() -> dict[str, GridPoint]:
+    """Each grid label and its point (alias and why), in GRID order."""
+    return {label_of(point.overrides): point for point in GRID}
 
 
 def main(argv: list[str]) -> int:
@@ -57,8 +77,8 @@ def main(argv: list[str]) -> int:
         matrix.set_results_root(Path(args.results).resolve())
     labels = ["baseline", *grid_labels()]
     ui.step(f"sweep-dict: {len(labels) - 1} dict sizings + baseline, dict_memory only")
-    for label, (overrides, why) in zip(labels[1:], GRID):
-        ui.step(f"  {label}: {why}")
+    for label, point in zip(labels[1:], GRID):
+        ui.step(f"  {label} ({point.alias}): {point.why}")
     run_dir = matrix.bench(labels, ["dict_memory"], args.flavor, args.quick, args.jobs, allow_dirty=args.allow_dirty)
     ui.step(f"report: {ui.shown(report.write_report(run_dir))}")
     report.write_index(matrix.RESULTS)

@@ -13,7 +13,7 @@ import numpy as np
 import pyperf
 import pytest
 
-from pyperf_fixtures import jitter, suite
+from pyperf_fixtures import jitter, suite, write_two_variant_run
 from scripts import report
 from scripts.stats import compare, ratio_ci
 
@@ -21,30 +21,7 @@ from scripts.stats import compare, ratio_ci
 @pytest.fixture
 def run_dir(tmp_path: Path) -> Path:
     """A two-variant run: 'fast' halves hand-off time, the CPU thread keeps 50%, sizes shrink."""
-    run = tmp_path / "results" / "linux-x86_64-2cpu" / "3.13.5" / "20260101T000000Z"
-    plan = {"variants": ["baseline", "fast"], "benches": ["giltest", "dict_memory"], "flavor": "release",
-            "quick": True, "rounds": 1, "processes": 2}  # fmt: skip
-    run.mkdir(parents=True)
-    (run / "plan.json").write_text(json.dumps({"plan": plan, "started_at": "2026-01-01T00:00:00+00:00"}))
-    gil = {
-        "baseline": {"handoff_lock": jitter(10e-6), "handoff_lock_cpu": jitter(4e-3), "handoff_lock_cpu.cpu_thread": jitter(50e-6),
-                     "cpu_1thread": jitter(25e-6), "cpu_2threads": jitter(25e-6), "io_latency_cpu1": jitter(5e-3, 40, 0.2)},
-        "fast": {"handoff_lock": jitter(10e-6), "handoff_lock_cpu": jitter(2e-3), "handoff_lock_cpu.cpu_thread": jitter(50e-6),
-                 "cpu_1thread": jitter(25e-6), "cpu_2threads": jitter(25e-6), "io_latency_cpu1": jitter(0.2e-3, 40, 0.2)},
-    }  # fmt: skip
-    for variant, values in gil.items():
-        (run / variant).mkdir()
-        meta = {"harness_variant": variant, "harness_patches": "none", "harness_configure_args": "none",
-                "harness_defines": "none", "harness_commit": "abc123"}  # fmt: skip
-        suite(values, meta=meta).dump(str(run / variant / "giltest.json"))
-        mem = {"mem_json_corpus.tracemalloc": [1000.0] * 3 if variant == "baseline" else [800.0] * 3}
-        suite(mem, unit="byte", meta=meta).dump(str(run / variant / "dict_memory.memory.json"))
-        speed = {"dict_insert_100": jitter(3e-6) if variant == "baseline" else jitter(3.3e-6)}
-        suite(speed, meta=meta).dump(str(run / variant / "dict_memory.speed.json"))
-        rows = [{"n": n, "keys": k, "built_by": "insertion", "bytes": (64 + 16 * n) * (1 if variant == "baseline" else 0.75)}
-                for n in range(0, 101) for k in ("int", "str")]  # fmt: skip
-        (run / variant / report.SIZES_FILE).write_text(json.dumps({"meter": "sys.getsizeof", "rows": rows}))
-    return run
+    return write_two_variant_run(tmp_path)
 
 
 def test_compare_direction_and_significance():
@@ -241,3 +218,64 @@ def test_dirty_metadata_marks_the_report(run_dir):
         pyperf.BenchmarkSuite([pyperf.Benchmark(r) for r in runs]).dump(str(path))
     text = report.write_report(run_dir).read_text()
     assert "**Dirty run**" in text and "(`fast`;" in text and "abc123-dirty" in text
+
+
+SWEPT = "tight_dict+dict-log_minsize2-load4_5-growth3_2-decoupled0-entries_min0-presizeupstream"
+
+
+def test_a_long_sweep_label_is_shortened_to_its_alias_with_a_legend_table(tmp_path):
+    run = write_two_variant_run(tmp_path, other=SWEPT)
+    text = report.write_report(run).read_text()
+    assert "## Variant aliases" in text
+    assert f"| 2.7-era preset | `{SWEPT}` | the 2.7-era PythonPlus preset" in text
+    assert text.count(SWEPT) == 1  # only in the alias table: every other table says the alias
+    assert "| 2.7-era preset | mem_json_corpus.tracemalloc |" in text
+    plain = report.write_report(write_two_variant_run(tmp_path / "b")).read_text()
+    assert "## Variant aliases" not in plain
+
+
+def test_aliases_are_unique_or_not_used():
+    assert report.variant_aliases(["baseline", SWEPT, "tight_dict+dict-growth3_2"]) == {
+        SWEPT: "2.7-era preset", "tight_dict+dict-growth3_2": "growth 3/2"}
+    # a label whose alias another variant already is keeps its full label
+    assert report.variant_aliases(["growth 3/2", "tight_dict+dict-growth3_2"]) == {}
+    shortened = report.shorten(f"`{SWEPT}` and tight_dict", {SWEPT: "2.7-era preset"})
+    assert shortened == "`2.7-era preset` and tight_dict"
+
+
+def _git(*args: str) -> str:
+    import subprocess
+
+    done = subprocess.run(["git", *args], cwd=report.provenance.ROOT, capture_output=True,
+                          text=True, check=True)
+    return done.stdout.strip()
+
+
+def _row(text: str, benchmark: str, variant: str) -> str:
+    start = f"| {benchmark} | {variant} |"
+    return next(line for line in text.splitlines() if line.startswith(start))
+
+
+def test_rows_measured_before_a_method_change_are_marked_superseded(tmp_path):
+    before_window = _git("rev-parse", "453a7f7^")  # after io_latency's change, before the window
+    text = report.write_report(write_two_variant_run(tmp_path, commit=before_window)).read_text()
+    assert _row(text, "handoff_lock_cpu", "fast").endswith("| superseded (453a7f7, 2b0c478) |")
+    assert _row(text, "handoff_lock", "fast").endswith("| superseded (2b0c478) |")
+    assert "superseded" not in _row(text, "cpu_1thread", "fast")
+    assert "superseded" not in _row(text, "io_latency_cpu1.p50", "fast")  # its change came first
+    assert "**Superseded rows**: " in text and "`453a7f7` (handoff_*_cpu, handoff_*_cpu.*)" in text
+    assert "| 6e59d01 | giltest | io_latency_* |" in text and "measured after it (current)" in text
+    head = _git("rev-parse", "HEAD")
+    now = report.write_report(write_two_variant_run(tmp_path / "now", commit=head)).read_text()
+    assert "superseded (" not in now and "**Superseded rows**" not in now
+    assert "| method |" not in now
+
+
+def test_baseline_measured_before_a_change_supersedes_the_ratio(tmp_path):
+    meta = {"baseline": {"commit": _git("rev-parse", "6e59d01^")},
+            "fast": {"commit": _git("rev-parse", "HEAD")}}
+    found = report.provenance.superseding(meta, "fast", "io_latency_cpu2.p99")
+    assert [c.commit for c in found] == ["6e59d01"]
+    assert report.provenance.superseding(meta, "fast", "gil_switch") == []
+    unknown = {"baseline": {"commit": "abc123"}, "fast": {"commit": "abc123"}}
+    assert report.provenance.superseding(unknown, "fast", "io_latency_cpu2.p99") == []

@@ -145,3 +145,27 @@ def test_make_test_smoke_run_is_not_refused_for_a_dirty_tree(monkeypatch):
     assert label.startswith("smoke run of the benchmark matrix")
     smoke()
     assert captured["module"] == "matrix" and "--allow-dirty" in captured["argv"] and "--quick" in captured["argv"]
+
+
+def _rev(name: str) -> str:
+    """A commit of this repository's history, as a full hash."""
+    import subprocess
+
+    done = subprocess.run(["git", "rev-parse", name], cwd=provenance.ROOT, capture_output=True,
+                          text=True, check=True)
+    return done.stdout.strip()
+
+
+def test_a_figure_measured_before_its_method_changed_says_so(tmp_path):
+    before = _rev("453a7f7^")
+    root = tmp_path / "results"
+    run = write_run(root, "20260101T000000Z", {"baseline": 4e-3, "io_gil": 2e-3}, commit=before)
+    figures = summary.run_figures(run, root, list(VARIANTS), {}).figures
+    expected = ("method superseded by 453a7f7", "method superseded by 2b0c478")
+    assert figures[("io_gil", "lock")].flags == expected
+    text = summary.render(root, VARIANTS)
+    assert "(method superseded by 453a7f7, method superseded by 2b0c478)" in text
+    centers = {"baseline": 4e-3, "io_gil": 2e-3}
+    fresh = write_run(tmp_path / "r2", "20260101T000000Z", centers, commit=_rev("HEAD"))
+    now = summary.run_figures(fresh, tmp_path / "r2", list(VARIANTS), {}).figures
+    assert now[("io_gil", "lock")].flags == ()
