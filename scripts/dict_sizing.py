@@ -26,6 +26,7 @@ KNOBS: dict[str, tuple[tuple[str, ...], str, str, str]] = {
                "growth of a full dict: of the index (coupled) or of the entries (decoupled)"),
     "decoupled": (("Py_DICT_DECOUPLED",), "bool", "0", "size the entries array apart from the index table"),
     "entries_min": (("Py_DICT_ENTRIES_MIN",), "int", "0", "entries of a dict's first allocation (0: full table; decoupled only)"),
+    "growth_min": (("Py_DICT_GROWTH_MIN",), "int", "1", "the fewest entries a growth adds (decoupled only)"),
     "presize": (("Py_DICT_PRESIZE_EXACT",), "presize", "upstream", "exact: allocate exactly the known size (decoupled only)"),
 }
 SHARED_KEYS_MAX_SIZE = 30  # Include/internal/pycore_dict.h: a shared-keys table of 64 slots must hold these
@@ -67,6 +68,7 @@ class DictSizing:
             "growth": frac(v["growth"]),
             "decoupled": v["decoupled"] == "1",
             "entries_min": int(v["entries_min"]),
+            "growth_min": int(v["growth_min"]),
             "presize_exact": v["presize"] == "exact",
         }
 
@@ -141,6 +143,7 @@ def validate(sizing: DictSizing) -> None:
     gnum, gden = (int(x) for x in v["growth"].split("/"))
     decoupled = v["decoupled"] == "1"
     entries_min = int(v["entries_min"])
+    growth_min = int(v["growth_min"])
 
     def usable(size: int) -> int:
         return size * lnum // lden
@@ -156,8 +159,10 @@ def validate(sizing: DictSizing) -> None:
         problems.append(f"at load {v['load']} a shared-keys table of {1 << SHARED_KEYS_LOG2} slots no longer holds {SHARED_KEYS_MAX_SIZE} entries")
     if not (gden > 0 and gnum > gden):
         problems.append("growth must be above 1")
-    if not decoupled and (entries_min or v["presize"] == "exact"):
-        problems.append("entries_min and presize=exact need decoupled=1")
+    if not 1 <= growth_min <= 1024:
+        problems.append("growth_min must be in 1..1024")
+    if not decoupled and (entries_min or v["presize"] == "exact" or growth_min != 1):
+        problems.append("entries_min, growth_min and presize=exact need decoupled=1")
     if lden and log_minsize <= 7 and entries_min > usable(1 << log_minsize):
         problems.append(f"entries_min must fit the smallest table ({usable(1 << log_minsize)} entries)")
     if problems:

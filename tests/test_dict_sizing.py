@@ -33,6 +33,8 @@ def test_bad_overrides_are_refused_with_the_valid_choices(text, message):
     ({"growth": "1/1"}, "growth must be above 1"),
     ({"log_minsize": "9"}, "log_minsize must be in 1..7"),
     ({"entries_min": "1"}, "need decoupled=1"),
+    ({"growth_min": "4"}, "need decoupled=1"),
+    ({"decoupled": "1", "growth_min": "0"}, "growth_min must be in 1..1024"),
     ({"decoupled": "1", "entries_min": "6"}, "entries_min must fit the smallest table (5 entries)"),
     ({"log_minsize": "1", "load": "1/3"}, "must hold at least one entry"),
 ])
@@ -49,7 +51,8 @@ def test_upstream_sizing_has_no_defines_and_tight_round_trips_through_defines():
     assert dict_sizing.describe(tight) == "growth=5/4 decoupled=1 entries_min=1 presize=exact"
 
 
-@pytest.mark.parametrize("text", ["growth=9/8", "log_minsize=2 load=4/5 growth=3/2 decoupled=0", "presize=upstream entries_min=2"])
+@pytest.mark.parametrize("text", ["growth=9/8", "log_minsize=2 load=4/5 growth=3/2 decoupled=0", "presize=upstream entries_min=2",
+                                  "growth=9/8 growth_min=4"])
 def test_slug_parses_back(text):
     overrides = dict_sizing.parse_overrides(text)
     name = dict_sizing.slug(overrides)
@@ -61,13 +64,13 @@ def test_expected_report_matches_what_the_interpreter_answers():
     sizing = dict_sizing.overlay(dict_sizing.upstream(), {"decoupled": "1", "growth": "9/8"})
     report = sizing.expected_report()
     assert report == {"log_minsize": 3, "load": [2, 3], "growth": [9, 8], "decoupled": True,
-                      "entries_min": 0, "presize_exact": False}
+                      "entries_min": 0, "growth_min": 1, "presize_exact": False}
     # The signature check evaluates against a stand-in module answering as the patch does.
     import sys
     import types
 
     answer = {"log_minsize": 3, "load": (2, 3), "growth": (9, 8), "decoupled": True, "entries_min": 0,
-              "presize_exact": False, "keys_header_size": 32, "entry_size": 24, "unicode_entry_size": 16}
+              "growth_min": 1, "presize_exact": False, "keys_header_size": 32, "entry_size": 24, "unicode_entry_size": 16}
     fake = types.ModuleType("_testinternalcapi")
     fake.get_dict_sizing = lambda: dict(answer)
     sys.modules["_testinternalcapi"] = fake
