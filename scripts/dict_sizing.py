@@ -159,8 +159,12 @@ def validate(sizing: DictSizing) -> None:
         problems.append(f"at load {v['load']} a shared-keys table of {1 << SHARED_KEYS_LOG2} slots no longer holds {SHARED_KEYS_MAX_SIZE} entries")
     if not (gden > 0 and gnum > gden):
         problems.append("growth must be above 1")
-    if not 1 <= growth_min <= 1024:
-        problems.append("growth_min must be in 1..1024")
+    elif gnum > 16 * gden:
+        problems.append("growth must be at most 16 (used * growth must not overflow)")
+    # The patch allows 1..1024, but a rebuild that compacts deleted entries adds growth_min
+    # too: a large floor would give a tiny churned dict a table of that many entries.
+    if not 1 <= growth_min <= 64:
+        problems.append("growth_min must be in 1..64")
     if not decoupled and (entries_min or v["presize"] == "exact" or growth_min != 1):
         problems.append("entries_min, growth_min and presize=exact need decoupled=1")
     if lden and log_minsize <= 7 and entries_min > usable(1 << log_minsize):

@@ -235,7 +235,7 @@ def step_command(spec: builder.BuildSpec, venv_python: Path, job: Job, plan: Pla
         if job.track_memory:
             cmd.append("--track-memory")
         return cmd + inherit, spec.directory / "pyperformance"
-    cmd = [str(venv_python), str(job.script), *job.args, *(job.quick_args if plan.quick else ())]
+    cmd = [str(venv_python), str(job.script), *job.args]
     if job.sidecar:
         side = sidecar_path(tmp)
         side.unlink(missing_ok=True)  # a failed attempt's lines must not stay

@@ -34,7 +34,9 @@ def test_bad_overrides_are_refused_with_the_valid_choices(text, message):
     ({"log_minsize": "9"}, "log_minsize must be in 1..7"),
     ({"entries_min": "1"}, "need decoupled=1"),
     ({"growth_min": "4"}, "need decoupled=1"),
-    ({"decoupled": "1", "growth_min": "0"}, "growth_min must be in 1..1024"),
+    ({"decoupled": "1", "growth_min": "0"}, "growth_min must be in 1..64"),
+    ({"decoupled": "1", "growth_min": "65"}, "growth_min must be in 1..64"),
+    ({"growth": "17/1"}, "growth must be at most 16"),
     ({"decoupled": "1", "entries_min": "6"}, "entries_min must fit the smallest table (5 entries)"),
     ({"log_minsize": "1", "load": "1/3"}, "must hold at least one entry"),
 ])

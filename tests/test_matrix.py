@@ -254,7 +254,7 @@ def test_a_full_plan_gives_every_variant_at_least_ten_processes_and_quick_stays_
     assert "--values" not in quick_cmd
 
 
-def test_instruction_counts_run_once_and_fewer_repetitions_under_quick():
+def test_instruction_counts_run_once_with_the_scripts_repetitions_quick_or_not():
     job = next(j for j in JOBS["dict_memory"] if j.name == "instructions")
     full = matrix.Plan.make(["baseline", "a"], ["dict_memory"], "release", False)
     labels = [j.label for _, j, _ in matrix.steps_of(full)]
@@ -264,5 +264,5 @@ def test_instruction_counts_run_once_and_fewer_repetitions_under_quick():
     assert "--instructions-reps" not in cmd and cmd[-2:] == ["--instructions-json", str(tmp)]
     quick = matrix.Plan.make(["baseline"], ["dict_memory"], "release", True)
     cmd, _ = matrix.step_command(None, Path(sys.executable), job, quick, tmp)
-    assert cmd[cmd.index("--instructions-reps") + 1] == "20"
+    assert "--instructions-reps" not in cmd  # 20 repetitions measured a few per cent of noise
     assert "--processes" not in cmd

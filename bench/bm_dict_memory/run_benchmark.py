@@ -131,7 +131,7 @@ Durations measured with the baseline 3.13.5 build (venv, pyperf 2.10.0) on
   --sizes-json / --sizes-table   0.15 s
   --memory-json (default 6)      16 s   (36 children + 1 s corpus generation)
   --memory-json --memory-processes 1   ~4 s
-  --instructions-json            55 s (17 callgrind runs; 6 s with reps 20)
+  --instructions-json            55 s (17 callgrind runs of about 3 s)
   speed, --fast                  86 s
   speed, default                 209 s
 Also run on the 3.13.5 free-threaded build and on Python 3.11.
