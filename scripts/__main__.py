@@ -17,6 +17,7 @@ from pathlib import Path
 
 from . import build as builder
 from . import deps, patches, provenance, regrtest, source, ui
+from . import results_layout as layout
 from .config import CHECK_NAMES, DEFAULT_FLAVOR, ROOT, load_pin, load_table
 from .errors import HarnessError, UsageError
 
@@ -84,9 +85,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 def cmd_cross_report(args: argparse.Namespace) -> int:
     """Merge finished runs of several platforms into one report with charts faceted by platform."""
-    from .matrix import RESULTS
-
-    root = Path(args.results) if args.results else RESULTS
+    root = Path(args.results) if args.results else layout.DEFAULT_ROOT
     argv = [str(root.resolve())] + (["--out", str(Path(args.out).resolve())] if args.out else [])
     return _in_venv("cross_report", argv)
 
@@ -316,26 +315,22 @@ def cmd_verify_condvar(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Regenerate report.md and charts of a run (default: the newest finished one)."""
-    from .matrix import RESULTS, runs_folder
-
+    root = layout.DEFAULT_ROOT
     if args.run:
-        candidates = [Path(args.run)] + sorted(RESULTS.glob(f"*/*/{args.run}"))
-        run_dir = next((c for c in candidates if (c / "plan.json").is_file()), None)
+        run_dir = layout.find_run(root, args.run)
         if run_dir is None:
-            raise UsageError(f"no run {args.run!r} under {RESULTS}; runs: {', '.join(p.parent.name for p in RESULTS.glob('*/*/*/plan.json')) or 'none yet'}")
+            raise UsageError(f"no run {args.run!r} under {root}; runs: {', '.join(layout.run_ids(root)) or 'none yet'}")
     else:
-        finished = [p.parent for p in sorted(runs_folder().glob("*/plan.json")) if not (p.parent / ".partial").exists()]
-        if not finished:
-            raise UsageError(f"no finished run under {runs_folder()}; run make bench first")
-        run_dir = finished[-1]
-    return _in_venv("report", [str(run_dir.resolve()), str(RESULTS)])
+        version = load_pin().version
+        run_dir = layout.newest_finished(root, layout.platform_folder(), version)
+        if run_dir is None:
+            raise UsageError(f"no finished run under {layout.runs_folder(root, version)}; run make bench first")
+    return _in_venv("report", [str(run_dir.resolve()), str(root)])
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
     """Regenerate results/SUMMARY.md from every finished run's JSON."""
-    from .matrix import RESULTS
-
-    results = Path(args.results) if args.results else RESULTS
+    results = Path(args.results) if args.results else layout.DEFAULT_ROOT
     return _in_venv("summary", [str(results.resolve())])
 
 

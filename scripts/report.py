@@ -24,32 +24,16 @@ import numpy as np
 import pandas as pd
 
 from . import charts, instructions_view, processes, provenance, server_joint
+from . import results_layout as layout
 from .stats import (ALPHA, DELTA, NOT_SHOWN_NO_WORSE, PYPERFORMANCE_SOURCE, Comparison, bh_qvalues,
                     compare, holm, median_ci, non_inferior, rate, rate_stat, ratio_ci,
                     suite_geomean, values_of)
-
-SIZES_FILE = "dict_memory.sizes.json"
-INSTRUCTIONS_FILE = instructions_view.INSTRUCTIONS_FILE
-# A variant folder's JSON files that are the scripts' own format, not pyperf suites.
-OWN_FORMAT_FILES = frozenset({SIZES_FILE, INSTRUCTIONS_FILE})
-
-
-def is_pyperf_file(path: Path) -> bool:
-    """Is this JSON file of a variant folder a pyperf suite (not a script's own table)?"""
-    return path.suffix == ".json" and path.name not in OWN_FORMAT_FILES
-
 
 HANDOFF_PRIMITIVES = ("lock", "condition", "queue")
 SERVER_SCENARIOS = ("c1_close", "c1_keepalive", "c10_close", "c10_keepalive")
 
 
 # ---------------------------------------------------------------- loading
-
-
-def variant_dirs(run_dir: Path) -> list[Path]:
-    """Variant folders of a run, baseline first, then as planned."""
-    plan = json.loads((run_dir / "plan.json").read_text())["plan"]
-    return [run_dir / v for v in plan["variants"] if (run_dir / v).is_dir()]
 
 
 def load_raw(run_dir: Path) -> pd.DataFrame:
@@ -63,10 +47,8 @@ def load_raw(run_dir: Path) -> pd.DataFrame:
     import pyperf
 
     rows = []
-    for vdir in variant_dirs(run_dir):
-        for path in sorted(vdir.glob("*.json")):
-            if not is_pyperf_file(path):
-                continue
+    for vdir in layout.variant_dirs(run_dir):
+        for path in layout.pyperf_files(vdir):
             for benchmark in pyperf.BenchmarkSuite.load(str(path)):
                 unit = benchmark.get_unit()
                 meta = benchmark.get_metadata()
@@ -88,8 +70,8 @@ def load_values(run_dir: Path) -> pd.DataFrame:
 def load_sizes(run_dir: Path) -> pd.DataFrame:
     """The sys.getsizeof tables of every variant: variant, n, keys, built_by, bytes."""
     frames = []
-    for vdir in variant_dirs(run_dir):
-        path = vdir / SIZES_FILE
+    for vdir in layout.variant_dirs(run_dir):
+        path = vdir / layout.SIZES_FILE
         if path.is_file():
             frame = pd.DataFrame(json.loads(path.read_text())["rows"])
             frame["variant"] = vdir.name
@@ -110,10 +92,8 @@ def load_metadata(run_dir: Path) -> dict[str, dict]:
     import pyperf
 
     result = {}
-    for vdir in variant_dirs(run_dir):
-        for path in sorted(vdir.glob("*.json")):
-            if not is_pyperf_file(path):
-                continue
+    for vdir in layout.variant_dirs(run_dir):
+        for path in layout.pyperf_files(vdir):
             meta = pyperf.BenchmarkSuite.load(str(path)).get_benchmarks()[0].get_metadata()
             if vdir.name not in result:
                 result[vdir.name] = {k[len("harness_"):]: v for k, v in meta.items() if k.startswith("harness_")}
@@ -482,9 +462,6 @@ def server_headlines(df: pd.DataFrame, variants: list[str], table: pd.DataFrame 
     return pd.DataFrame(rows).T if rows else pd.DataFrame()
 
 
-JOINT_FILE = "giltest.joint.jsonl"
-
-
 def load_joint(run_dir: Path) -> pd.DataFrame:
     """giltest's joint lines (``--joint-file``) of every variant, warmup calls dropped.
 
@@ -492,8 +469,8 @@ def load_joint(run_dir: Path) -> pd.DataFrame:
     elapsed, round_trips, cpu_chunks and the worker's context switches meanwhile.
     """
     rows = []
-    for vdir in variant_dirs(run_dir):
-        path = vdir / JOINT_FILE
+    for vdir in layout.variant_dirs(run_dir):
+        path = layout.sidecar_path(layout.result_path(run_dir, vdir.name, "giltest"))
         if not path.is_file():
             continue
         lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
@@ -830,12 +807,12 @@ def shorten(text: str, aliases: dict[str, str]) -> str:
 
 def write_report(run_dir: Path) -> Path:
     """Write report.md and charts/ for a finished run; return report.md's path."""
-    plan_doc = json.loads((run_dir / "plan.json").read_text())
+    plan_doc = layout.read_plan_doc(run_dir)
     plan = plan_doc["plan"]
     df = load_values(run_dir)
     sizes = load_sizes(run_dir)
     meta = load_metadata(run_dir)
-    variants = [d.name for d in variant_dirs(run_dir)]
+    variants = [d.name for d in layout.variant_dirs(run_dir)]
     raw = load_raw(run_dir)
     table = with_method_marks(comparison_table(df, variants), meta)
     targets = with_method_marks(targets_table(table, variants, declared_targets()), meta, "metric")
@@ -844,7 +821,7 @@ def write_report(run_dir: Path) -> Path:
     footer = (f"{run_dir.parent.parent.name} · {machine} · CPython {run_dir.parent.name} · run {run_dir.name} · "
               f"flavor {plan['flavor']} · {'QUICK' if plan['quick'] else 'full'} · started "
               f"{str(plan_doc.get('started_at', '?'))[:10]}")
-    chart_files = charts.draw_all(run_dir / "charts", df, sizes, table, variants, footer)
+    chart_files = charts.draw_all(run_dir / layout.CHARTS_DIR, df, sizes, table, variants, footer)
     dirty = [v for v in variants if provenance.variant_dirty(meta.get(v, {}))]
     dirty_lines = [f"**Dirty run**: measured from a harness tree or builds with uncommitted changes "
                    f"({', '.join(f'`{v}`' for v in dirty)}; harness and build commits below end in -dirty, or "
@@ -967,7 +944,7 @@ def write_report(run_dir: Path) -> Path:
     out += ["", "## Every benchmark", "", "<details><summary>every metric and variant: per-process mean, ratio "
             "[95% CI], p, BH q, verdict, non-inferiority</summary>", "", full_table_md(table), "</details>"]
     out = out[:head] + alias_section(aliases) + [shorten(line, aliases) for line in out[head:]]
-    path = run_dir / "report.md"
+    path = run_dir / layout.REPORT_FILE
     path.write_text("\n".join(out) + "\n")
     return path
 
@@ -985,14 +962,11 @@ def write_index(results: Path) -> Path:
     lines = ["Each folder holds one run's pyperf JSON, its report.md and charts/. "
              "Regenerate a report with `make report RUN=<run-id>`.", "",
              "| run | machine | CPython | variants | benchmarks | mode |", "|---|---|---|---|---|---|"]  # fmt: skip
-    for plan_file in sorted(results.glob("*/*/*/plan.json"), reverse=True):
-        run_dir = plan_file.parent
-        if (run_dir / ".partial").exists():
-            continue
-        plan = json.loads(plan_file.read_text())["plan"]
+    for run_dir in reversed(layout.finished_runs(results)):
+        plan = layout.read_plan(run_dir)
         rel = run_dir.relative_to(results)
         lines.append(
-            f"| [{run_dir.name}]({rel}/report.md) | {run_dir.parent.parent.name} | {run_dir.parent.name} | "
+            f"| [{run_dir.name}]({rel}/{layout.REPORT_FILE}) | {run_dir.parent.parent.name} | {run_dir.parent.name} | "
             f"{', '.join(plan['variants'])} | {', '.join(plan['benches'])} | {'quick' if plan['quick'] else 'full'} |"
         )
     block = "\n".join([INDEX_BEGIN, *lines, INDEX_END])

@@ -92,16 +92,17 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--allow-dirty", action="store_true")
     args = parser.parse_args(argv)
     from . import matrix, report
+    from . import results_layout as layout
 
-    if args.results:
-        matrix.set_results_root(Path(args.results).resolve())
+    results = Path(args.results).resolve() if args.results else layout.DEFAULT_ROOT
     labels = ["baseline", *grid_labels()]
     ui.step(f"sweep-dict: {len(labels) - 1} dict sizings + baseline, dict_memory only")
     for label, point in zip(labels[1:], GRID):
         ui.step(f"  {label} ({point.alias}): {point.why}")
-    run_dir = matrix.bench(labels, ["dict_memory"], args.flavor, args.quick, args.jobs, allow_dirty=args.allow_dirty)
+    run_dir = matrix.bench(labels, ["dict_memory"], args.flavor, args.quick, args.jobs, allow_dirty=args.allow_dirty,
+                           results=results)
     ui.step(f"report: {ui.shown(report.write_report(run_dir))}")
-    report.write_index(matrix.RESULTS)
+    report.write_index(results)
     return 0
 
 

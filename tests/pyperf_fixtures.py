@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pyperf
 
+from scripts.results_layout import SIZES_FILE
+
 
 def suite(values_by_name: dict[str, list[float]], unit: str = "second", meta: dict | None = None) -> pyperf.BenchmarkSuite:
     benchmarks = []
@@ -29,9 +31,6 @@ def process_suite(processes_by_name: dict[str, list[list[float]]], unit: str = "
                 for values in processes]
         benchmarks.append(pyperf.Benchmark(runs))
     return pyperf.BenchmarkSuite(benchmarks)
-
-
-SIZES_FILE = "dict_memory.sizes.json"
 
 
 def _write_full_extras(run, variant: str, meta: dict) -> None:

@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from scripts import matrix
+from scripts import results_layout as layout
 from scripts.benchmarks import JOBS, select
 from scripts.errors import UsageError
 
@@ -34,8 +35,10 @@ def test_manifest_and_jobs_agree():
         select(["nope"])
 
 
-def test_resume_picks_the_unfinished_run_with_the_same_plan(tmp_path, monkeypatch):
-    monkeypatch.setattr(matrix, "runs_folder", lambda: tmp_path)
+def test_resume_picks_the_unfinished_run_with_the_same_plan(tmp_path):
+    def find_resumable(p, builds=None):
+        return layout.find_resumable(tmp_path, matrix.asdict(p), builds)
+
     plan = matrix.Plan.make(["baseline"], ["giltest"], "release", True)
     other = matrix.Plan.make(["baseline"], ["giltest"], "release", False)
     for name, p, partial in (("20260101T000000Z", plan, True), ("20260102T000000Z", other, True), ("20260103T000000Z", plan, False)):
@@ -43,13 +46,13 @@ def test_resume_picks_the_unfinished_run_with_the_same_plan(tmp_path, monkeypatc
         (tmp_path / name / "plan.json").write_text(json.dumps({"plan": matrix.asdict(p)}))
         if partial:
             (tmp_path / name / ".partial").mkdir()
-    assert matrix.find_resumable(plan) == tmp_path / "20260101T000000Z"
+    assert find_resumable(plan) == tmp_path / "20260101T000000Z"
     doc = json.loads((tmp_path / "20260101T000000Z" / "plan.json").read_text())
     doc["builds"] = {"baseline": "key1"}
     (tmp_path / "20260101T000000Z" / "plan.json").write_text(json.dumps(doc))
-    assert matrix.find_resumable(plan, {"baseline": "key1"}) == tmp_path / "20260101T000000Z"
-    assert matrix.find_resumable(plan, {"baseline": "rebuilt"}) is None  # never mix builds in one run
-    assert matrix.find_resumable(matrix.Plan.make(["baseline", "x"], ["giltest"], "release", True)) is None
+    assert find_resumable(plan, {"baseline": "key1"}) == tmp_path / "20260101T000000Z"
+    assert find_resumable(plan, {"baseline": "rebuilt"}) is None  # never mix builds in one run
+    assert find_resumable(matrix.Plan.make(["baseline", "x"], ["giltest"], "release", True)) is None
 
 
 def test_a_failing_step_leaves_no_output_and_says_why(tmp_path, monkeypatch):
@@ -221,10 +224,10 @@ def test_sidecar_files_are_passed_to_the_script_and_concatenated_by_round(tmp_pa
     assert matrix.jobs_of("giltest", "subset")[0].sidecar == "--joint-file"
     plan = matrix.Plan.make(["baseline"], ["giltest"], "release", True)
     tmp = tmp_path / "round0.tmp"
-    matrix.sidecar_path(tmp).write_text("stale\n")
+    layout.sidecar_path(tmp).write_text("stale\n")
     cmd, _ = matrix.step_command(None, Path(sys.executable), job, plan, tmp)
     assert cmd[cmd.index("--joint-file") + 1] == str(tmp_path / "round0.joint.jsonl")
-    assert not matrix.sidecar_path(tmp).exists()  # a failed attempt's lines are dropped
+    assert not layout.sidecar_path(tmp).exists()  # a failed attempt's lines are dropped
     for n in (0, 1):
         (tmp_path / f"round{n}.json").write_text("{}")
         (tmp_path / f"round{n}.joint.jsonl").write_text(json.dumps({"pid": 10 + n, "seq": 1}) + "\n")

@@ -15,6 +15,7 @@ import pytest
 
 from pyperf_fixtures import jitter, suite, write_two_variant_run
 from scripts import report
+from scripts import results_layout as layout
 from scripts.stats import compare, ratio_ci
 
 
@@ -180,7 +181,7 @@ def test_joint_measurements_pair_rate_and_cpu_share_of_the_same_windows(tmp_path
               "voluntary_ctxt_switches": 100, "involuntary_ctxt_switches": 20}
     warmup = {**window, "round_trips": 1, "cpu_chunks": 0}  # dropped: a worker's first call is the warmup
     lines = [{"round": 0, "pid": pid, "seq": seq, **(warmup if seq == 1 else window)} for pid in (7, 8) for seq in (1, 2, 3)]
-    (run / "baseline" / report.JOINT_FILE).write_text("".join(json.dumps(x) + "\n" for x in lines))
+    layout.sidecar_path(layout.result_path(run, "baseline", "giltest")).write_text("".join(json.dumps(x) + "\n" for x in lines))
     joint = report.load_joint(run)
     assert len(joint) == 4 and set(joint.process) == {"0/7", "0/8"}
     table = report.joint_headlines(joint, report.load_values(run), ["baseline"])
@@ -209,7 +210,7 @@ def test_dirty_metadata_marks_the_report(run_dir):
     """A variant measured from a dirty tree: the report says so at its top and shows the commit with -dirty."""
 
     for path in sorted((run_dir / "fast").glob("*.json")):
-        if path.name == report.SIZES_FILE:
+        if path.name == layout.SIZES_FILE:
             continue
         loaded = pyperf.BenchmarkSuite.load(str(path))
         runs = [[pyperf.Run(r.values, metadata={**r.get_metadata(), "harness_commit": "abc123-dirty"},

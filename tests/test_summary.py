@@ -14,6 +14,7 @@ import pytest
 
 from pyperf_fixtures import jitter, suite
 from scripts import provenance, report, summary
+from scripts import results_layout as layout
 from scripts.config import Target
 
 
@@ -56,7 +57,7 @@ def results(tmp_path: Path) -> Path:
     (dict_run / "plan.json").write_text(json.dumps({"plan": {"variants": ["baseline", "tight_dict"], "quick": True}}))
     for variant, scale in (("baseline", 1.0), ("tight_dict", 0.75)):
         rows = [{"n": n, "keys": "str", "built_by": "insertion", "bytes": (64 + 16 * n) * scale} for n in range(101)]
-        (dict_run / variant / report.SIZES_FILE).write_text(json.dumps({"rows": rows}))
+        (dict_run / variant / layout.SIZES_FILE).write_text(json.dumps({"rows": rows}))
     return root
 
 
@@ -110,10 +111,10 @@ def test_matrix_bench_refuses_a_dirty_tree_before_any_build(monkeypatch):
     monkeypatch.setattr(matrix.builder, "resolve", lambda name, flavor: built.append(name) or (_ for _ in ()).throw(
         UsageError("stop here")))
     with pytest.raises(UsageError, match="refused: the harness checkout has uncommitted changes"):
-        matrix.bench(["baseline"], ["giltest"])
+        matrix.bench(["baseline"], ["giltest"], results=Path("unused"))
     assert built == []
     with pytest.raises(UsageError, match="stop here"):
-        matrix.bench(["baseline"], ["giltest"], allow_dirty=True)
+        matrix.bench(["baseline"], ["giltest"], allow_dirty=True, results=Path("unused"))
     assert built == ["baseline"]
 
 
