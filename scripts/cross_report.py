@@ -127,8 +127,14 @@ def write(results: Path, out: Path, version: str) -> Path:
     chart_files: list[Path] = []
     xlabel = "ratio to baseline (times: rate, >1 faster; bytes: size, <1 smaller)"
     for variant in dict.fromkeys(ratios.variant):
-        chart_files += charts.ratio_dots(out / "charts", f"ratios_{variant}", ratios[ratios.variant == variant],
-                                         facet="platform", title=f"{variant} against baseline, per platform", xlabel=xlabel)
+        chart_files += charts.ratio_dots(
+            out / "charts",
+            f"ratios_{variant}",
+            ratios[ratios.variant == variant],
+            facet="platform",
+            title=f"{variant} against baseline, per platform",
+            xlabel=xlabel,
+        )
 
     lines = [f"# Cross-platform comparison, CPython {version}", "",
              f"Platforms: {', '.join(f'`{p}`' for p in platforms)}. Each ratio comes from one run on one machine, "
@@ -151,7 +157,9 @@ def write(results: Path, out: Path, version: str) -> Path:
         platform = ref.platform
         for key, value in measurement_notes(ref.path).items():
             notes[platform].setdefault(MEASUREMENT_KEYS[key], set()).add(value)
-    note_table = pd.DataFrame({p: {k: ", ".join(sorted(v)) for k, v in n.items()} for p, n in notes.items()}).fillna("–")
+    note_table = pd.DataFrame({p: {k: ", ".join(sorted(v)) for k, v in n.items()} for p, n in notes.items()}).fillna(
+        "–"
+    )
     lines += [report.md_table(note_table, "what"), ""]
     lines += ["## Ratios side by side", "", report.md_table(side_by_side(ratios, platforms), "variant: benchmark"), ""]
     lines += ["## Charts", ""] + [f"![{p.stem}](charts/{p.name})" for p in chart_files if p.suffix == ".png"]

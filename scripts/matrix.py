@@ -55,7 +55,9 @@ class Plan:
     values: int = 0  # pyperf values per process passed to bench/ scripts (0: the script's own default)
 
     @staticmethod
-    def make(variants: list[str], benches: list[str], flavor: str, quick: bool, pyperformance: str = "subset") -> "Plan":
+    def make(
+        variants: list[str], benches: list[str], flavor: str, quick: bool, pyperformance: str = "subset"
+    ) -> "Plan":
         # QUICK: one round, one pyperf process per variant (under 10 minutes for two variants).
         # Full: FULL_ROUNDS interleaved rounds of FULL_PROCESSES processes, FULL_VALUES values
         # each: the samples are processes (scripts/processes.py), and a comparison needs about
@@ -63,7 +65,11 @@ class Plan:
         # pyperformance chunks run once per variant (pyperformance spreads its own
         # processes), --fast under QUICK.
         rounds, processes, values = (1, 1, 0) if quick else (FULL_ROUNDS, FULL_PROCESSES, FULL_VALUES)
-        chunks = tuple((job.label, job.suite_benchmarks) for job in jobs_of(PYPERFORMANCE, pyperformance)) if PYPERFORMANCE in benches else ()
+        chunks = (
+            tuple((job.label, job.suite_benchmarks) for job in jobs_of(PYPERFORMANCE, pyperformance))
+            if PYPERFORMANCE in benches
+            else ()
+        )
         return Plan(tuple(variants), tuple(benches), flavor, quick, rounds, processes, pyperformance, chunks,
                     values)
 
@@ -279,7 +285,9 @@ def merge_sidecars(chunks: list[Path], dest: Path) -> Path:
         side = layout.sidecar_path(chunk)
         if side.is_file():
             round_no = layout.round_of(chunk)
-            lines += [json.dumps({"round": round_no, **json.loads(line)}) for line in side.read_text().splitlines() if line]
+            lines += [
+                json.dumps({"round": round_no, **json.loads(line)}) for line in side.read_text().splitlines() if line
+            ]
     dest.write_text("".join(line + "\n" for line in lines))
     return dest
 
@@ -334,7 +342,10 @@ def bench(variants: list[str], benches: list[str] | None, flavor: str = DEFAULT_
         out.parent.mkdir(parents=True, exist_ok=True)
         remaining = [s for s in steps[index - 1:] if not layout.chunk_path(run_dir, s[0], s[1].label, s[2]).is_file()]
         eta = _eta(remaining, durations)
-        ui.step(f"[{index}/{len(steps)}] round {round_no + 1}/{plan.rounds}: {job.label} on {variant}" + (f" (about {eta} left)" if eta else ""))
+        ui.step(
+            f"[{index}/{len(steps)}] round {round_no + 1}/{plan.rounds}: {job.label} on {variant}"
+            + (f" (about {eta} left)" if eta else "")
+        )
         started = time.monotonic()
         cmd, cwd = step_command(specs[variant], pythons[variant], job, plan, out.with_suffix(".tmp"),
                                 environs.get(variant, ()))

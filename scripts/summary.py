@@ -39,15 +39,35 @@ class Column:
 
 
 COLUMNS = (
-    Column("server", "server req/s beside a CPU thread (c10_keepalive_cpu)", "table", "c10_keepalive_cpu", "testserver"),
+    Column(
+        "server", "server req/s beside a CPU thread (c10_keepalive_cpu)", "table", "c10_keepalive_cpu", "testserver"
+    ),
     Column("lock", "Lock hand-offs/s beside a CPU thread (handoff_lock_cpu)", "table", "handoff_lock_cpu", "giltest"),
-    Column("share", "the CPU thread's rate beside them (handoff_lock_cpu.cpu_thread)", "table",
-           "handoff_lock_cpu.cpu_thread", "giltest"),
-    Column("latency", "receive latency p50 beside a CPU thread (io_latency_cpu1.p50; baseline / variant)", "table",
-           "io_latency_cpu1.p50", "giltest"),
-    Column("getsizeof", "dict getsizeof, insertion-built, mean over n = 1..100", "sizes", bench="dict_memory", better="↓"),
-    Column("json", "JSON-corpus peak (mem_json_corpus.tracemalloc)", "table", "mem_json_corpus.tracemalloc",
-           "dict_memory", "↓"),
+    Column(
+        "share",
+        "the CPU thread's rate beside them (handoff_lock_cpu.cpu_thread)",
+        "table",
+        "handoff_lock_cpu.cpu_thread",
+        "giltest",
+    ),
+    Column(
+        "latency",
+        "receive latency p50 beside a CPU thread (io_latency_cpu1.p50; baseline / variant)",
+        "table",
+        "io_latency_cpu1.p50",
+        "giltest",
+    ),
+    Column(
+        "getsizeof", "dict getsizeof, insertion-built, mean over n = 1..100", "sizes", bench="dict_memory", better="↓"
+    ),
+    Column(
+        "json",
+        "JSON-corpus peak (mem_json_corpus.tracemalloc)",
+        "table",
+        "mem_json_corpus.tracemalloc",
+        "dict_memory",
+        "↓",
+    ),
     Column("speed", "pyperformance speed (geometric mean)", "geomean:time", bench="pyperformance"),
     Column("memory", "pyperformance peak memory (geometric mean)", "geomean:memory", bench="pyperformance", better="↓"),
 )

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pyperf_fixtures import jitter, suite
-from scripts import provenance, report, summary
+from scripts import provenance, summary
 from scripts import results_layout as layout
 from scripts.config import Target
 
@@ -25,7 +25,12 @@ class Row:
         self.targets = targets
 
 
-VARIANTS = {"baseline": Row(), "io_gil": Row((Target("handoff_lock_cpu", "better"),)), "tight_dict": Row(), "plus": Row()}
+VARIANTS = {
+    "baseline": Row(),
+    "io_gil": Row((Target("handoff_lock_cpu", "better"),)),
+    "tight_dict": Row(),
+    "plus": Row(),
+}
 
 
 def write_run(results: Path, run_id: str, centers: dict[str, float], commit: str = "abc123") -> Path:
@@ -97,7 +102,9 @@ def test_summary_regenerates_byte_identically(results):
 def test_bench_refuses_a_dirty_tree_or_dirty_builds():
     assert provenance.refusal("abc", {"baseline": {"harness_commit": "abc"}}) is None
     assert "uncommitted changes to tracked files" in provenance.refusal("abc-dirty", {})
-    reason = provenance.refusal("abc", {"baseline": {"harness_commit": "abc"}, "io_gil": {"harness_commit": "def-dirty"}})
+    reason = provenance.refusal(
+        "abc", {"baseline": {"harness_commit": "abc"}, "io_gil": {"harness_commit": "def-dirty"}}
+    )
     assert "io_gil" in reason and "baseline" not in reason.split("builds")[1] and "--allow-dirty" in reason
 
 
