@@ -19,7 +19,7 @@ from . import build as builder
 from . import deps, patches, provenance, regrtest, source, ui
 from . import results_layout as layout
 from .config import CHECK_NAMES, DEFAULT_FLAVOR, ROOT, load_pin, load_table
-from .errors import HarnessError, UsageError
+from .errors import HarnessError, UsageError, report_error, run_entry_point
 
 
 def _table():
@@ -266,8 +266,7 @@ def run_steps(title: str, steps: list[tuple[str, object]]) -> int:
         try:
             outcome = func()
         except HarnessError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            outcome = exc.exit_code
+            outcome = report_error(exc)
         status, verdict = outcome if isinstance(outcome, tuple) else (outcome, "ok" if outcome == 0 else "FAIL")
         done.append((label, verdict if status == 0 or verdict.startswith("FAIL") else "FAIL", time.monotonic() - t0))
     print(f"\n{title} summary:")
@@ -524,14 +523,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except HarnessError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("\ninterrupted; run the same command again to resume", file=sys.stderr)
-        return 130
+    return run_entry_point(lambda _: args.func(args), [], resumes="", sigterm=False)
 
 
 if __name__ == "__main__":

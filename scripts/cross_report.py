@@ -25,6 +25,7 @@ import pandas as pd
 from . import charts, report
 from . import results_layout as layout
 from .config import ROOT, load_pin
+from .errors import HarnessError, run_entry_point
 
 # Run metadata that says how a platform measured, shown per platform.
 MEASUREMENT_KEYS = {
@@ -121,7 +122,7 @@ def write(results: Path, out: Path, version: str) -> Path:
     picked = pick_runs(refs)
     platforms = sorted({platform for platform, _, _ in picked})
     if len(platforms) == 0:
-        raise SystemExit(f"cross-report: no finished run of CPython {version} under {results}")
+        raise HarnessError(f"cross-report: no finished run of CPython {version} under {results}")
     ratios = merged_ratios(picked)
     out.mkdir(parents=True, exist_ok=True)
     chart_files: list[Path] = []
@@ -191,4 +192,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(run_entry_point(main, sys.argv[1:]))

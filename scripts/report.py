@@ -25,6 +25,7 @@ import pandas as pd
 
 from . import charts, instructions_view, processes, provenance, server_joint
 from . import results_layout as layout
+from .errors import run_entry_point
 from .stats import (
     ALPHA,
     DELTA,
@@ -1076,4 +1077,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(run_entry_point(main, sys.argv[1:]))

@@ -21,6 +21,7 @@ import pandas as pd
 
 from . import provenance, report
 from . import results_layout as layout
+from .errors import run_entry_point
 
 SUMMARY_FILE = "SUMMARY.md"
 NOT_MEASURED = "not measured"
@@ -308,4 +309,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(run_entry_point(main, sys.argv[1:]))

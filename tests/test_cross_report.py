@@ -15,6 +15,7 @@ import pytest
 
 from pyperf_fixtures import jitter, suite
 from scripts import cross_report
+from scripts.errors import HarnessError
 
 VERSION = "3.13.5"
 
@@ -120,5 +121,5 @@ def test_report_has_a_column_per_platform_a_faceted_chart_and_the_meters(results
 
 
 def test_no_finished_run_is_a_clear_error(tmp_path: Path):
-    with pytest.raises(SystemExit, match="no finished run"):
+    with pytest.raises(HarnessError, match="no finished run"):
         cross_report.write(tmp_path, tmp_path / "out", VERSION)
