@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from . import build as builder
-from . import deps, patches, provenance, regrtest, source, ui
+from . import deps, options, patches, provenance, regrtest, source, ui
 from . import results_layout as layout
 from .config import CHECK_NAMES, DEFAULT_FLAVOR, ROOT, load_pin, load_table
 from .errors import HarnessError, UsageError, report_error, run_entry_point
@@ -96,10 +96,7 @@ def cmd_sweep_dict(args: argparse.Namespace) -> int:
 
     for label in grid_labels():
         builder.resolve(label, args.flavor)  # a bad grid fails before any work
-    argv = ["--flavor", args.flavor] + (["--quick"] if args.quick else [])
-    argv += (["--jobs", str(args.jobs)] if args.jobs else []) + (["--results", args.results] if args.results else [])
-    argv += ["--allow-dirty"] if args.allow_dirty else []
-    return _in_venv("sweep", argv)
+    return _in_venv("sweep", options.forward(args, options.SWEEP))
 
 
 def cmd_lint_patches(args: argparse.Namespace) -> int:
@@ -326,19 +323,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
         raise UsageError(f"flavor {args.flavor} is for finding bugs: its sanitizer distorts every timing, so the "
                          f"benchmarks refuse it; benchmark flavors: {', '.join(benchable)}")
     select(args.bench.split() or None)  # bad names fail here, before any install or build
-    argv = ["--variants", args.variants, "--bench", args.bench, "--flavor", args.flavor]
-    argv += (["--quick"] if args.quick else []) + (["--jobs", str(args.jobs)] if args.jobs else [])
-    argv += ["--results", args.results] if args.results else []
     if args.pyperformance not in PYPERFORMANCE_SELECTIONS:
         raise UsageError(
             f"unknown --pyperformance {args.pyperformance!r}; valid: {', '.join(PYPERFORMANCE_SELECTIONS)}"
         )
-    argv += ["--pyperformance", args.pyperformance]
-    if args.allow_dirty:
-        argv.append("--allow-dirty")
-    elif reason := provenance.refusal(builder.harness_commit(), {}):
+    if not args.allow_dirty and (reason := provenance.refusal(builder.harness_commit(), {})):
         raise UsageError(f"make bench refused: {reason}")  # before any install; builds are checked once built
-    return _in_venv("matrix", argv)
+    return _in_venv("matrix", options.forward(args, options.BENCH))
 
 
 def cmd_verify_condvar(args: argparse.Namespace) -> int:
@@ -440,32 +431,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--matrix-json", metavar="'NAMES'", default=None,
                    help="print variants=<JSON list> of these names (all when empty), checked, for a CI matrix")
     p = add("bench", cmd_bench, "run the benchmark matrix, interleaved and resumable, then the report")
-    p.add_argument("--variants", default="", help="space-separated variants (default: all; baseline is always added)")
-    p.add_argument("--bench", default="", help="space-separated benchmarks from bench/MANIFEST (default: all of them), "
-                                              "or pyperformance (the general-cost suite, not in the default)")
-    p.add_argument(
-        "--pyperformance",
-        default="subset",
-        metavar="subset|all",
-        help="with --bench pyperformance: the subset of bench/pyperformance.toml (default) or the whole suite",
-    )
+    options.add(p, options.BENCH)  # scripts.matrix parses the same table in the venv
     p.add_argument("--list-pyperformance", action="store_true",
                    help="print the default pyperformance subset with the reasons (docs/benchmarks.md's table) and exit")
-    p.add_argument("--flavor", default=DEFAULT_FLAVOR)
-    p.add_argument("--quick", action="store_true", help="one round, fewer processes: rough numbers in minutes")
-    p.add_argument("--results", default="", help="results root (default: results/)")
-    p.add_argument(
-        "--allow-dirty",
-        action="store_true",
-        help="measure although the harness tree or a build has uncommitted changes (the run is marked dirty)",
-    )
-    p.add_argument("--jobs", type=int, default=None)
     p = add("sweep-dict", cmd_sweep_dict, "build a grid of dict sizings and chart memory against speed")
-    p.add_argument("--flavor", default=DEFAULT_FLAVOR)
-    p.add_argument("--quick", action="store_true", help="one round, fewer processes")
-    p.add_argument("--results", default="", help="results root (default: results/)")
-    p.add_argument("--allow-dirty", action="store_true", help="as for bench: measure from a dirty tree (marked)")
-    p.add_argument("--jobs", type=int, default=None)
+    options.add(p, options.SWEEP)  # scripts.sweep parses the same table in the venv
     p = add("verify-condvar", cmd_verify_condvar,
             "spin model check and C stress test (plain, fallback, ThreadSanitizer, helgrind) of the semaphore condvar")
     p.add_argument(

@@ -374,16 +374,9 @@ def main(argv: list[str]) -> int:
     """Entry point used by ``python -m scripts bench`` once it runs in the harness venv."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m scripts bench")
-    parser.add_argument("--variants", default="")
-    parser.add_argument("--bench", default="")
-    parser.add_argument("--flavor", default=DEFAULT_FLAVOR)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--jobs", type=int, default=None)
-    parser.add_argument("--results", default="", help="results root (default: results/)")
-    parser.add_argument("--pyperformance", default="subset", help="subset (default) or all")
-    parser.add_argument("--allow-dirty", action="store_true", help="measure from a dirty tree or dirty builds (marked)")
-    args = parser.parse_args(argv)
+    from . import options
+
+    args = options.add(argparse.ArgumentParser(prog="python -m scripts bench"), options.BENCH).parse_args(argv)
     results = Path(args.results).resolve() if args.results else layout.DEFAULT_ROOT
     from .config import load_table
     from .patches import read_series

@@ -16,8 +16,7 @@ import sys
 from pathlib import Path
 from typing import NamedTuple
 
-from . import dict_sizing, ui
-from .config import DEFAULT_FLAVOR
+from . import dict_sizing, options, ui
 from .errors import run_entry_point
 
 BASE = "tight_dict"
@@ -84,13 +83,7 @@ def grid_aliases() -> dict[str, GridPoint]:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts sweep-dict")
-    parser.add_argument("--flavor", default=DEFAULT_FLAVOR)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--jobs", type=int, default=None)
-    parser.add_argument("--results", default="")
-    parser.add_argument("--allow-dirty", action="store_true")
-    args = parser.parse_args(argv)
+    args = options.add(argparse.ArgumentParser(prog="python -m scripts sweep-dict"), options.SWEEP).parse_args(argv)
     from . import matrix, report
     from . import results_layout as layout
 
