@@ -24,6 +24,7 @@ import datetime as dt
 import json
 import os
 import platform
+import shutil
 from pathlib import Path
 
 from .benchmarks import JOBS
@@ -156,8 +157,6 @@ def start_run(folder: Path, doc: dict) -> Path:
 
 def finish_run(run_dir: Path) -> None:
     """Mark a run finished: remove .partial (its chunks and logs)."""
-    import shutil
-
     shutil.rmtree(run_dir / PARTIAL)
 
 
