@@ -403,6 +403,10 @@ def giltest_headlines(df: pd.DataFrame, variants: list[str], raw: pd.DataFrame |
         r, lo, hi = ratio_ci(need(numerator, v), need(denominator, v), seed)
         return f"{r:.2f}{unit} ({lo:.2f}–{hi:.2f})"
 
+    def compared(cell, metric: str):
+        """A variant's cell of ``metric`` (``rate_cell`` or ``median_ms``), then its ratio to baseline."""
+        return lambda v: cell(df, metric, v) + versus(table, metric, v)
+
     def convoy(name: str, v: str) -> str:
         vals = values_of(raw, name, v) if raw is not None else np.array([])
         if not len(vals):
@@ -410,14 +414,8 @@ def giltest_headlines(df: pd.DataFrame, variants: list[str], raw: pd.DataFrame |
         return f"{np.mean(vals >= CONVOY_SECONDS):.0%} of {len(vals)}"
 
     for prim in HANDOFF_PRIMITIVES:
-        add(
-            f"handoff_{prim}: hand-offs/s",
-            lambda v, p=prim: rate_cell(df, f"handoff_{p}", v) + versus(table, f"handoff_{p}", v),
-        )
-        add(
-            f"handoff_{prim}_cpu: hand-offs/s, CPU thread beside",
-            lambda v, p=prim: rate_cell(df, f"handoff_{p}_cpu", v) + versus(table, f"handoff_{p}_cpu", v),
-        )
+        add(f"handoff_{prim}: hand-offs/s", compared(rate_cell, f"handoff_{prim}"))
+        add(f"handoff_{prim}_cpu: hand-offs/s, CPU thread beside", compared(rate_cell, f"handoff_{prim}_cpu"))
         add(f"handoff_{prim}_cpu: values in the convoy mode (≥ {CONVOY_SECONDS * 1e3:g} ms per hand-off)",
             lambda v, p=prim: convoy(f"handoff_{p}_cpu", v))
         add(
@@ -432,17 +430,11 @@ def giltest_headlines(df: pd.DataFrame, variants: list[str], raw: pd.DataFrame |
         "cpu efficiency e = time(cpu_1thread) / time(cpu_2threads)",
         lambda v: fmt_ratio("cpu_1thread", "cpu_2threads", v, f"e/{v}"),
     )
-    add("gil_switch: switches/s", lambda v: rate_cell(df, "gil_switch", v) + versus(table, "gil_switch", v))
+    add("gil_switch: switches/s", compared(rate_cell, "gil_switch"))
     for threads in (0, 1, 2):
         name = f"io_latency_cpu{threads}"
-        add(
-            f"{name}: p50, ms (median of processes' p50)",
-            lambda v, n=name: median_ms(df, f"{n}.p50", v) + versus(table, f"{n}.p50", v),
-        )
-        add(
-            f"{name}: p99, ms (median of processes' p99)",
-            lambda v, n=name: median_ms(df, f"{n}.p99", v) + versus(table, f"{n}.p99", v),
-        )
+        add(f"{name}: p50, ms (median of processes' p50)", compared(median_ms, f"{name}.p50"))
+        add(f"{name}: p99, ms (median of processes' p99)", compared(median_ms, f"{name}.p99"))
         add(
             f"{name}: receives over {processes.EXCEEDANCE_SECONDS * 1e3:g} ms (median of processes' shares)",
             lambda v, n=name: percent(*median_ci(need(f"{n}.over_{processes.EXCEEDANCE_SECONDS * 1e3:g}ms", v),
