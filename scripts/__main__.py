@@ -16,9 +16,10 @@ import time
 from pathlib import Path
 
 from . import build as builder
-from . import deps, patches, provenance, regrtest, source, ui
+from . import deps, options, patches, provenance, regrtest, source, ui
+from . import results_layout as layout
 from .config import CHECK_NAMES, DEFAULT_FLAVOR, ROOT, load_pin, load_table
-from .errors import HarnessError, UsageError
+from .errors import HarnessError, UsageError, report_error, run_entry_point
 
 
 def _table():
@@ -84,9 +85,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 def cmd_cross_report(args: argparse.Namespace) -> int:
     """Merge finished runs of several platforms into one report with charts faceted by platform."""
-    from .matrix import RESULTS
-
-    root = Path(args.results) if args.results else RESULTS
+    root = Path(args.results) if args.results else layout.DEFAULT_ROOT
     argv = [str(root.resolve())] + (["--out", str(Path(args.out).resolve())] if args.out else [])
     return _in_venv("cross_report", argv)
 
@@ -97,10 +96,7 @@ def cmd_sweep_dict(args: argparse.Namespace) -> int:
 
     for label in grid_labels():
         builder.resolve(label, args.flavor)  # a bad grid fails before any work
-    argv = ["--flavor", args.flavor] + (["--quick"] if args.quick else [])
-    argv += (["--jobs", str(args.jobs)] if args.jobs else []) + (["--results", args.results] if args.results else [])
-    argv += ["--allow-dirty"] if args.allow_dirty else []
-    return _in_venv("sweep", argv)
+    return _in_venv("sweep", options.forward(args, options.SWEEP))
 
 
 def cmd_lint_patches(args: argparse.Namespace) -> int:
@@ -147,7 +143,10 @@ def matrix_variants(table, names_text: str) -> list[str]:
 
 def variants_markdown(table) -> str:
     """The README's variants table, generated from variants.toml."""
-    rows = ["| variant | what it is | patches | configure and defines | signature | checks |", "|---|---|---|---|---|---|"]
+    rows = [
+        "| variant | what it is | patches | configure and defines | signature | checks |",
+        "|---|---|---|---|---|---|",
+    ]
     for name, v in table.variants.items():
         build = " ".join([*v.configure_args, *(f"-D{d}" for d in v.defines)]) or "(default)"
         if v.build_of:
@@ -159,7 +158,10 @@ def variants_markdown(table) -> str:
         if v.left_out:
             patches += "; left out: " + ", ".join(f"{p} ({why})" for p, why in v.left_out)
         known = dict(v.known_failures)
-        checks = ", ".join(c + (f" (known failure: {known[c]})" if c in known else "") for c in v.checks) or "(regrtest only)"
+        checks = (
+            ", ".join(c + (f" (known failure: {known[c]})" if c in known else "") for c in v.checks)
+            or "(regrtest only)"
+        )
         rows.append(f"| `{name}` | {v.description} | {patches} | {build} | {'; '.join(signature)} | {checks} |")
     rows += ["", "| flavor | what it is | configure |", "|---|---|---|"]
     for name, f in table.flavors.items():
@@ -167,15 +169,31 @@ def variants_markdown(table) -> str:
     return "\n".join(rows)
 
 
+LINT_PATHS = ("scripts", "bench", "tests")  # what ruff checks, with the rules of ruff.toml
+
+
+def run_lint(python: Path) -> int:
+    """ruff (pinned in requirements.txt) over the harness under the venv's ``python``.
+
+    Its findings are printed as ruff prints them (file:line: rule and message), so the
+    step's failure says what to fix; the exit status is ruff's (1 on any finding).
+    """
+    return subprocess.run([str(python), "-m", "ruff", "check", *LINT_PATHS], cwd=ROOT).returncode
+
+
 def cmd_test(args: argparse.Namespace) -> int:
-    """The one test command: harness tests, patch lint, build and regrtest every variant, verification checks."""
+    """The one test command: harness tests, lint, patch lint, build and regrtest every variant, verification checks."""
     _, table = _table()
     names = args.variants.split() if args.variants else list(table.variants)
     for name in names:
         table.variant(name)  # unknown names fail before any work
     python = deps.ensure_all()
     steps: list[tuple[str, object]] = [
-        ("the harness's own tests (pytest)", lambda: subprocess.run([str(python), "-m", "pytest", "-q", "tests"], cwd=ROOT).returncode),
+        (
+            "the harness's own tests (pytest)",
+            lambda: subprocess.run([str(python), "-m", "pytest", "-q", "tests"], cwd=ROOT).returncode,
+        ),
+        ("lint (ruff)", lambda: run_lint(python)),
         ("lint the patch series", lambda: cmd_lint_patches(args)),
     ]
     for name in [n for n in names if not table.variants[n].build_of]:  # a runtime variant has no build of its own
@@ -185,7 +203,9 @@ def cmd_test(args: argparse.Namespace) -> int:
     from . import condvar_verify, dict_defaults
 
     if any(dict_defaults.dict_sizing.PATCH in table.variants[n].patches for n in names):
-        steps.append(("the dict-sizing patch at upstream's knobs gives upstream's sizes", lambda: dict_defaults.check(args.jobs)))
+        steps.append(
+            ("the dict-sizing patch at upstream's knobs gives upstream's sizes", lambda: dict_defaults.check(args.jobs))
+        )
     if condvar_verify.VARIANT in names:
         steps.append(("verify-condvar: spin model + stress (plain, fallback, TSan, helgrind)",
                       lambda: condvar_verify.verify(condvar_verify.VARIANT, args.jobs)))
@@ -193,13 +213,22 @@ def cmd_test(args: argparse.Namespace) -> int:
     smoke = ["baseline", "freethreaded"] if "freethreaded" in names else names[:1]
     # The smoke run is never published (it lands in build/), so a working tree with
     # uncommitted changes, the usual state while developing, must not fail make test.
-    smoke_args = ["--variants", " ".join(smoke), "--quick", "--allow-dirty", "--results", str(ROOT / "build" / "smoke-results")]
+    smoke_args = [
+        "--variants",
+        " ".join(smoke),
+        "--quick",
+        "--allow-dirty",
+        "--results",
+        str(ROOT / "build" / "smoke-results"),
+    ]
     steps.append((f"smoke run of the benchmark matrix, QUICK, on {' and '.join(smoke)} (into build/smoke-results)",
                   lambda: _in_venv("matrix", smoke_args)))
     return run_steps("make test", steps)
 
 
-def check_steps(table, names: list[str], wanted: list[str], make_test_only: bool, jobs: int | None) -> list[tuple[str, object]]:
+def check_steps(
+    table, names: list[str], wanted: list[str], make_test_only: bool, jobs: int | None
+) -> list[tuple[str, object]]:
     """The verification checks as steps: baseline first on the union of each check's tests, then each variant."""
     from . import checks
 
@@ -234,8 +263,7 @@ def run_steps(title: str, steps: list[tuple[str, object]]) -> int:
         try:
             outcome = func()
         except HarnessError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            outcome = exc.exit_code
+            outcome = report_error(exc)
         status, verdict = outcome if isinstance(outcome, tuple) else (outcome, "ok" if outcome == 0 else "FAIL")
         done.append((label, verdict if status == 0 or verdict.startswith("FAIL") else "FAIL", time.monotonic() - t0))
     print(f"\n{title} summary:")
@@ -244,7 +272,9 @@ def run_steps(title: str, steps: list[tuple[str, object]]) -> int:
     failed = sum(1 for _, verdict, _ in done if verdict.startswith("FAIL"))
     known = sum(1 for _, verdict, _ in done if verdict == "known")
     print(f"  total time: {ui.format_duration(time.monotonic() - started)}")
-    print(f"{title.replace(' ', '-')}: {len(done) - failed} passed ({known} known failure(s) among them), {failed} failed")
+    print(
+        f"{title.replace(' ', '-')}: {len(done) - failed} passed ({known} known failure(s) among them), {failed} failed"
+    )
     return 1 if failed else 0
 
 
@@ -293,17 +323,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
         raise UsageError(f"flavor {args.flavor} is for finding bugs: its sanitizer distorts every timing, so the "
                          f"benchmarks refuse it; benchmark flavors: {', '.join(benchable)}")
     select(args.bench.split() or None)  # bad names fail here, before any install or build
-    argv = ["--variants", args.variants, "--bench", args.bench, "--flavor", args.flavor]
-    argv += (["--quick"] if args.quick else []) + (["--jobs", str(args.jobs)] if args.jobs else [])
-    argv += ["--results", args.results] if args.results else []
     if args.pyperformance not in PYPERFORMANCE_SELECTIONS:
-        raise UsageError(f"unknown --pyperformance {args.pyperformance!r}; valid: {', '.join(PYPERFORMANCE_SELECTIONS)}")
-    argv += ["--pyperformance", args.pyperformance]
-    if args.allow_dirty:
-        argv.append("--allow-dirty")
-    elif reason := provenance.refusal(builder.harness_commit(), {}):
+        raise UsageError(
+            f"unknown --pyperformance {args.pyperformance!r}; valid: {', '.join(PYPERFORMANCE_SELECTIONS)}"
+        )
+    if not args.allow_dirty and (reason := provenance.refusal(builder.harness_commit(), {})):
         raise UsageError(f"make bench refused: {reason}")  # before any install; builds are checked once built
-    return _in_venv("matrix", argv)
+    return _in_venv("matrix", options.forward(args, options.BENCH))
 
 
 def cmd_verify_condvar(args: argparse.Namespace) -> int:
@@ -316,26 +342,22 @@ def cmd_verify_condvar(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Regenerate report.md and charts of a run (default: the newest finished one)."""
-    from .matrix import RESULTS, runs_folder
-
+    root = layout.DEFAULT_ROOT
     if args.run:
-        candidates = [Path(args.run)] + sorted(RESULTS.glob(f"*/*/{args.run}"))
-        run_dir = next((c for c in candidates if (c / "plan.json").is_file()), None)
+        run_dir = layout.find_run(root, args.run)
         if run_dir is None:
-            raise UsageError(f"no run {args.run!r} under {RESULTS}; runs: {', '.join(p.parent.name for p in RESULTS.glob('*/*/*/plan.json')) or 'none yet'}")
+            raise UsageError(f"no run {args.run!r} under {root}; runs: {', '.join(layout.run_ids(root)) or 'none yet'}")
     else:
-        finished = [p.parent for p in sorted(runs_folder().glob("*/plan.json")) if not (p.parent / ".partial").exists()]
-        if not finished:
-            raise UsageError(f"no finished run under {runs_folder()}; run make bench first")
-        run_dir = finished[-1]
-    return _in_venv("report", [str(run_dir.resolve()), str(RESULTS)])
+        version = load_pin().version
+        run_dir = layout.newest_finished(root, layout.platform_folder(), version)
+        if run_dir is None:
+            raise UsageError(f"no finished run under {layout.runs_folder(root, version)}; run make bench first")
+    return _in_venv("report", [str(run_dir.resolve()), str(root)])
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
     """Regenerate results/SUMMARY.md from every finished run's JSON."""
-    from .matrix import RESULTS
-
-    results = Path(args.results) if args.results else RESULTS
+    results = Path(args.results) if args.results else layout.DEFAULT_ROOT
     return _in_venv("summary", [str(results.resolve())])
 
 
@@ -368,7 +390,8 @@ def parser() -> argparse.ArgumentParser:
     sub = top.add_subparsers(dest="command", required=True, metavar="command")
 
     def add(name: str, func, help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text, allow_abbrev=False)  # a typo is an error, not a guess
+        # allow_abbrev=False: a typo is an error, not a guess
+        p = sub.add_parser(name, help=help_text, description=help_text, allow_abbrev=False)
         p.set_defaults(func=func)
         return p
 
@@ -376,15 +399,21 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--variant", default="baseline", help="a variant from variants.toml (default: baseline)")
         p.add_argument("--flavor", default=DEFAULT_FLAVOR, help="release (default), pgo or debug")
         p.add_argument("--jobs", type=int, default=None, help="parallel jobs (default: number of cores)")
-        p.add_argument("--dict", default="", metavar="'KNOB=VALUE ...'",
-                       help="dict sizing laid over the variant's (needs the dict-sizing patch), e.g. "
-                            "'log_minsize=2 growth=5/4'; knobs: log_minsize, load, growth, decoupled, entries_min, presize")
+        p.add_argument(
+            "--dict",
+            default="",
+            metavar="'KNOB=VALUE ...'",
+            help="dict sizing laid over the variant's (needs the dict-sizing patch), e.g. "
+            "'log_minsize=2 growth=5/4'; knobs: log_minsize, load, growth, decoupled, entries_min, presize",
+        )
 
     add("deps", cmd_deps, "install build dependencies and the harness venv")
     add("fetch", cmd_fetch, "fetch, verify and extract the pinned CPython source")
     p = add("build", cmd_build, "build one variant in one flavor")
     variant_opts(p)
-    p.add_argument("--dry-run", action="store_true", help="print the build's commands, environment and interpreter; run nothing")
+    p.add_argument(
+        "--dry-run", action="store_true", help="print the build's commands, environment and interpreter; run nothing"
+    )
     p.add_argument("--platform", choices=("posix", "windows"), default="windows" if os.name == "nt" else "posix",
                    help="with --dry-run: whose build to print (default: this machine's)")
     p = add("regrtest", cmd_regrtest, "run CPython's test suite on a build, compared with baseline")
@@ -402,41 +431,45 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--matrix-json", metavar="'NAMES'", default=None,
                    help="print variants=<JSON list> of these names (all when empty), checked, for a CI matrix")
     p = add("bench", cmd_bench, "run the benchmark matrix, interleaved and resumable, then the report")
-    p.add_argument("--variants", default="", help="space-separated variants (default: all; baseline is always added)")
-    p.add_argument("--bench", default="", help="space-separated benchmarks from bench/MANIFEST (default: all of them), "
-                                              "or pyperformance (the general-cost suite, not in the default)")
-    p.add_argument("--pyperformance", default="subset", metavar="subset|all",
-                   help="with --bench pyperformance: the subset of bench/pyperformance.toml (default) or the whole suite")
+    options.add(p, options.BENCH)  # scripts.matrix parses the same table in the venv
     p.add_argument("--list-pyperformance", action="store_true",
                    help="print the default pyperformance subset with the reasons (docs/benchmarks.md's table) and exit")
-    p.add_argument("--flavor", default=DEFAULT_FLAVOR)
-    p.add_argument("--quick", action="store_true", help="one round, fewer processes: rough numbers in minutes")
-    p.add_argument("--results", default="", help="results root (default: results/)")
-    p.add_argument("--allow-dirty", action="store_true",
-                   help="measure although the harness tree or a build has uncommitted changes (the run is marked dirty)")
-    p.add_argument("--jobs", type=int, default=None)
     p = add("sweep-dict", cmd_sweep_dict, "build a grid of dict sizings and chart memory against speed")
-    p.add_argument("--flavor", default=DEFAULT_FLAVOR)
-    p.add_argument("--quick", action="store_true", help="one round, fewer processes")
-    p.add_argument("--results", default="", help="results root (default: results/)")
-    p.add_argument("--allow-dirty", action="store_true", help="as for bench: measure from a dirty tree (marked)")
-    p.add_argument("--jobs", type=int, default=None)
+    options.add(p, options.SWEEP)  # scripts.sweep parses the same table in the venv
     p = add("verify-condvar", cmd_verify_condvar,
             "spin model check and C stress test (plain, fallback, ThreadSanitizer, helgrind) of the semaphore condvar")
-    p.add_argument("--variant", default="sem_condvar", help="a variant carrying patch 0003 with the emulation on (default: sem_condvar)")
+    p.add_argument(
+        "--variant",
+        default="sem_condvar",
+        help="a variant carrying patch 0003 with the emulation on (default: sem_condvar)",
+    )
     p.add_argument("--no-helgrind", action="store_true", help="skip the helgrind run (about 3 minutes)")
     p.add_argument("--jobs", type=int, default=None)
     p = add("report", cmd_report, "regenerate report.md and charts of a run")
     p.add_argument("--run", default="", help="run id or folder (default: the newest finished run)")
-    p = add("summary", cmd_summary, "regenerate results/SUMMARY.md: one row per variant, from the newest run of each figure")
+    p = add(
+        "summary", cmd_summary, "regenerate results/SUMMARY.md: one row per variant, from the newest run of each figure"
+    )
     p.add_argument("--results", default="", help="results root (default: results/)")
-    p = add("cross-report", cmd_cross_report, "one report over finished runs of several platforms (charts faceted by platform)")
-    p.add_argument("--results", default="", help="a results root holding <platform>/<version>/<run-id>/ folders (default: results/)")
-    p.add_argument("--out", default="", help="where report.md and charts/ go (default: <results>/cross-platform/<version>)")
+    p = add(
+        "cross-report",
+        cmd_cross_report,
+        "one report over finished runs of several platforms (charts faceted by platform)",
+    )
+    p.add_argument(
+        "--results",
+        default="",
+        help="a results root holding <platform>/<version>/<run-id>/ folders (default: results/)",
+    )
+    p.add_argument(
+        "--out", default="", help="where report.md and charts/ go (default: <results>/cross-platform/<version>)"
+    )
     p = add("instructions", cmd_instructions,
             "callgrind instructions per operation of the dict workloads, a variant beside baseline")
     variant_opts(p)
-    p.add_argument("--workloads", default="", help="comma-separated workloads of instructions_workload.py (default: all)")
+    p.add_argument(
+        "--workloads", default="", help="comma-separated workloads of instructions_workload.py (default: all)"
+    )
     p.add_argument("--reps", type=int, default=200, help="repetitions of each workload (default: 200)")
     p.add_argument("--interpreter", action="append", default=[], metavar="LABEL=PATH",
                    help="a further interpreter to count (repeatable), e.g. an older build")
@@ -450,7 +483,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--variant", default="native_condition", help="a variant from variants.toml")
     p.add_argument("--flavor", default=DEFAULT_FLAVOR)
     p.add_argument("--jobs", type=int, default=None)
-    p = add("test", cmd_test, "harness tests + patch lint + build and regrtest every variant + asan and green-thread checks")
+    p = add(
+        "test", cmd_test, "harness tests + patch lint + build and regrtest every variant + asan and green-thread checks"
+    )
     p.add_argument("--variants", default="", help="limit to these variants (default: all)")
     p.add_argument("--jobs", type=int, default=None)
     return top
@@ -458,14 +493,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except HarnessError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("\ninterrupted; run the same command again to resume", file=sys.stderr)
-        return 130
+    return run_entry_point(lambda _: args.func(args), [], resumes="", sigterm=False)
 
 
 if __name__ == "__main__":

@@ -145,8 +145,16 @@ def pyperformance_jobs(selection: str) -> tuple[Job, ...]:
         every = pyperformance_all()
         chunks = {f"all{i // ALL_CHUNK + 1}": tuple(every[i:i + ALL_CHUNK]) for i in range(0, len(every), ALL_CHUNK)}
     return tuple(
-        Job(PYPERFORMANCE, f"{kind}.{chunk}", processes=False, once=True, suite_benchmarks=names, track_memory=kind == "memory")
-        for kind in ("time", "memory") for chunk, names in chunks.items()
+        Job(
+            PYPERFORMANCE,
+            f"{kind}.{chunk}",
+            processes=False,
+            once=True,
+            suite_benchmarks=names,
+            track_memory=kind == "memory",
+        )
+        for kind in ("time", "memory")
+        for chunk, names in chunks.items()
     )
 
 

@@ -56,7 +56,9 @@ def flavor_env(spec: "BuildSpec", tree: Path) -> dict[str, str]:
     ThreadSanitizer suppressions for the build (the free-threaded file with --disable-gil).
     """
     free_threaded = "--disable-gil" in spec.configure_args
-    suppressions = tree / "Tools" / "tsan" / ("suppressions_free_threading.txt" if free_threaded else "suppressions.txt")
+    suppressions = (
+        tree / "Tools" / "tsan" / ("suppressions_free_threading.txt" if free_threaded else "suppressions.txt")
+    )
     fields = {"source": str(tree), "tsan_suppressions": str(suppressions)}
     return {name: value.format(**fields) for name, value in spec.flavor.runtime_env}
 
@@ -78,7 +80,9 @@ def source_tree_of(spec: "BuildSpec") -> str:
     try:
         return json.loads((spec.directory / "variant.json").read_text())["source_tree"]
     except (OSError, KeyError, json.JSONDecodeError):
-        raise HarnessError(f"{spec.name} is not built yet (no {spec.directory / 'variant.json'}); run make build first") from None
+        raise HarnessError(
+            f"{spec.name} is not built yet (no {spec.directory / 'variant.json'}); run make build first"
+        ) from None
 
 
 PROBE_SOURCE = "int main(void) { volatile int x = 1; return x - 1; }\n"
@@ -104,10 +108,13 @@ def probe_compiler(flavor: Flavor, cc: str = "gcc") -> None:
                 raise HarnessError(f"flavor {flavor.name} needs a C compiler ({cc}): {exc}") from None
             ran = subprocess.run([str(exe)], capture_output=True, text=True) if built.returncode == 0 else None
             if built.returncode != 0 or ran is None or ran.returncode != 0:
-                detail = (built.stderr if built.returncode != 0 else (ran.stderr if ran else "")).strip().splitlines()[-3:]
+                detail = (
+                    (built.stderr if built.returncode != 0 else (ran.stderr if ran else "")).strip().splitlines()[-3:]
+                )
                 raise HarnessError(
                     f"flavor {flavor.name} needs {cc} {flag}, which does not work on this machine "
-                    f"({'compile/link' if built.returncode != 0 else 'run'} failed: {' | '.join(detail) or 'no output'}). "
+                    f"({'compile/link' if built.returncode != 0 else 'run'} failed: "
+                    f"{' | '.join(detail) or 'no output'}). "
                     f"The runtime library is missing: on Debian it comes with the compiler's package (gcc-12 ships "
                     f"libasan8, libubsan1, libtsan2); install it, or pick another flavor."
                 )
@@ -283,8 +290,12 @@ def resolve(variant_name: str, flavor_name: str, table: Table | None = None, pin
 def harness_commit() -> str:
     """The harness's git commit, with '-dirty' when the work tree has uncommitted changes."""
     try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
         return head + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -298,7 +309,9 @@ def compiler_version(cc: str = "gcc") -> str:
         return "unknown"
 
 
-def run_logged(cmd: list[str], cwd: Path, log: Path, label: str, heartbeat: float = 20.0, env: dict[str, str] | None = None) -> None:
+def run_logged(
+    cmd: list[str], cwd: Path, log: Path, label: str, heartbeat: float = 20.0, env: dict[str, str] | None = None
+) -> None:
     """Run a command with its output appended to ``log``; print a progress line now and then.
 
     On failure raise HarnessError with the log's last lines and its path.
@@ -321,7 +334,9 @@ def run_logged(cmd: list[str], cwd: Path, log: Path, label: str, heartbeat: floa
             raise
     if proc.returncode != 0:
         tail = "\n    ".join(log.read_text(errors="replace").splitlines()[-25:])
-        raise HarnessError(f"{label} failed (exit {proc.returncode}). Last lines of {log}:\n    {tail}\nFull log: {log}")
+        raise HarnessError(
+            f"{label} failed (exit {proc.returncode}). Last lines of {log}:\n    {tail}\nFull log: {log}"
+        )
     ui.step(f"  {label} done in {ui.format_duration(time.monotonic() - start)}")
 
 
@@ -340,7 +355,9 @@ def _progress_hint(log: Path) -> str:
 def check_signature(python: Path, checks: list[str], env: dict[str, str] | None = None) -> dict:
     """Run the signature checks with the built interpreter; return its answer."""
     env = env if env is not None else clean_env()
-    proc = subprocess.run([str(python), "-c", SIGNATURE_SCRIPT, json.dumps(checks)], capture_output=True, text=True, env=env)
+    proc = subprocess.run(
+        [str(python), "-c", SIGNATURE_SCRIPT, json.dumps(checks)], capture_output=True, text=True, env=env
+    )
     if proc.returncode != 0:
         raise HarnessError(f"{python} could not run the signature check:\n{proc.stderr.strip()}")
     return json.loads(proc.stdout)
@@ -359,7 +376,10 @@ def _build_posix(spec: BuildSpec, jobs: int) -> Path:
     log = directory / "build.log"
     if not (config_stamp.is_file() and config_stamp.read_text().strip() == key):
         if directory.exists():
-            ui.step(f"{spec.name}: inputs changed or configure was interrupted; starting {directory.relative_to(ROOT)} afresh")
+            ui.step(
+                f"{spec.name}: inputs changed or configure was interrupted; "
+                f"starting {directory.relative_to(ROOT)} afresh"
+            )
             shutil.rmtree(directory)
         directory.mkdir(parents=True)
         cc = ["CC=ccache gcc"] if shutil.which("ccache") and shutil.which("gcc") else []
@@ -389,11 +409,17 @@ def _build_windows(spec: BuildSpec) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     stamp.write_text(key + "\n")
     plan = spec.windows
-    ui.step(f"{spec.name}: copying {tree.relative_to(ROOT)} to {plan.tree.relative_to(ROOT)} (PCbuild builds in its tree)")
+    ui.step(
+        f"{spec.name}: copying {tree.relative_to(ROOT)} to {plan.tree.relative_to(ROOT)} (PCbuild builds in its tree)"
+    )
     pcbuild.copy_tree(tree, plan.tree)
     (directory / "variant.json").unlink(missing_ok=True)
     log = directory / "build.log"
-    ui.step(f"{spec.name}: {' '.join(plan.command)}" + (f" with CL={plan.cl}" if plan.cl else "") + f" (log: {log.relative_to(ROOT)})")
+    ui.step(
+        f"{spec.name}: {' '.join(plan.command)}"
+        + (f" with CL={plan.cl}" if plan.cl else "")
+        + f" (log: {log.relative_to(ROOT)})"
+    )
     pcbuild.run(plan, log, run_logged)
     return tree
 
@@ -453,7 +479,10 @@ def _build_locked(spec: BuildSpec, jobs: int | None = None) -> Path:
     started = time.monotonic()
     platform_name = "windows" if os.name == "nt" else "posix"
     if platform_name not in spec.flavor.platforms:
-        raise UsageError(f"flavor {spec.flavor.name} cannot be built on {platform_name}; it builds on: {', '.join(spec.flavor.platforms)}")
+        raise UsageError(
+            f"flavor {spec.flavor.name} cannot be built on {platform_name}; "
+            f"it builds on: {', '.join(spec.flavor.platforms)}"
+        )
     if os.name == "nt":
         tree = _build_windows(spec)
     else:
@@ -464,7 +493,8 @@ def _build_locked(spec: BuildSpec, jobs: int | None = None) -> Path:
     if failed:
         lines = "\n  ".join(f"{r['check']}" + (f" ({r['error']})" if r["error"] else "") for r in failed)
         raise HarnessError(
-            f"{spec.name}: the built interpreter is not what the variant says; these signature checks failed:\n  {lines}\n"
+            f"{spec.name}: the built interpreter is not what the variant says; "
+            f"these signature checks failed:\n  {lines}\n"
             f"(build folder kept for inspection: {directory})"
         )
     ui.step(f"{spec.name}: signature holds ({len(answer['results'])} checks)")

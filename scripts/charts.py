@@ -23,8 +23,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from .dict_sizing import parse_slug  # noqa: E402
-from .stats import (PYPERFORMANCE_SOURCE, rate, rate_stat, ratio_ci, suite_geomean,  # noqa: E402
-                    values_of)
+from .stats import PYPERFORMANCE_SOURCE, rate, rate_stat, ratio_ci, suite_geomean, values_of  # noqa: E402
 
 # Okabe-Ito, the colour-blind-safe palette: one fixed colour per variant of variants.toml, in
 # every chart of every run (grey for the A/A row). Labels outside the table (swept dict

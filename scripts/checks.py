@@ -78,7 +78,14 @@ def plan(table: Table, names: list[str], checks: list[str], make_test_only: bool
         for name in names:
             variant = table.variants[name]
             if check.name in variant.checks:
-                out.append(Planned(check, name, tuple(check.tests(list(variant.regrtest))), dict(variant.known_failures).get(check.name)))
+                out.append(
+                    Planned(
+                        check,
+                        name,
+                        tuple(check.tests(list(variant.regrtest))),
+                        dict(variant.known_failures).get(check.name),
+                    )
+                )
     return out
 
 

@@ -49,7 +49,9 @@ class Outcome:
     seconds: float
 
 
-def _run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 1800) -> subprocess.CompletedProcess:
+def _run(
+    cmd: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 1800
+) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env, timeout=timeout)
 
 
@@ -170,8 +172,16 @@ def stress_outcomes(source_tree: Path, build_dir: Path, workdir: Path, helgrind:
         try:
             proc = _run([*wrapper, str(binary), *argv], workdir, env=env, timeout=1200)
             output = proc.stdout + proc.stderr
-            ok = proc.returncode == 0 and "all scenarios passed" in proc.stdout and "WARNING: ThreadSanitizer" not in output
-            lines = [ln for ln in output.splitlines() if ln.startswith("stress: ") or "ThreadSanitizer" in ln or "==" in ln[:3]]
+            ok = (
+                proc.returncode == 0
+                and "all scenarios passed" in proc.stdout
+                and "WARNING: ThreadSanitizer" not in output
+            )
+            lines = [
+                ln
+                for ln in output.splitlines()
+                if ln.startswith("stress: ") or "ThreadSanitizer" in ln or "==" in ln[:3]
+            ]
             detail = "\n".join(lines[-12:]) + ("" if ok else f"\n(exit status {proc.returncode})")
         except subprocess.TimeoutExpired:
             ok, detail = False, "timed out after 20 minutes: a lost wake-up hangs the test"

@@ -319,7 +319,9 @@ def load_table(path: Path | None = None, series: list[str] | None = None) -> Tab
         ignore_tests = _reason_table(where, "ignore_tests", row.get("ignore_tests", {}), TEST_ID_RE)
         runtime_env = row.get("runtime_env", {})
         if not isinstance(runtime_env, dict) or not all(
-                isinstance(k, str) and re.fullmatch(r"[A-Z_][A-Z0-9_]*", k) and isinstance(v, str) for k, v in runtime_env.items()):
+            isinstance(k, str) and re.fullmatch(r"[A-Z_][A-Z0-9_]*", k) and isinstance(v, str)
+            for k, v in runtime_env.items()
+        ):
             raise UsageError(f"{where}: runtime_env must map environment variable names (upper case) to strings")
         platforms = _str_list(where, "platforms", row.get("platforms", ["posix", "windows"]))
         if not platforms or set(platforms) - {"posix", "windows"}:
@@ -354,7 +356,16 @@ def load_table(path: Path | None = None, series: list[str] | None = None) -> Tab
         _check_keys(
             where,
             row,
-            {"description", "patches", "configure_args", "windows_args", "defines", "windows_defines", "signature", "regrtest"},
+            {
+                "description",
+                "patches",
+                "configure_args",
+                "windows_args",
+                "defines",
+                "windows_defines",
+                "signature",
+                "regrtest",
+            },
             {"left_out", "checks", "known_failures", "targets"},
         )
         checks = _str_list(where, "checks", row.get("checks", []))
@@ -365,7 +376,9 @@ def load_table(path: Path | None = None, series: list[str] | None = None) -> Tab
         if not isinstance(known, dict) or not all(isinstance(r, str) and r.strip() for r in known.values()):
             raise UsageError(f"{where}: known_failures must map check names to the reason (and issue) for each")
         if set(known) - set(checks):
-            raise UsageError(f"{where}: known_failures names {sorted(set(known) - set(checks))}, which are not in its checks")
+            raise UsageError(
+                f"{where}: known_failures names {sorted(set(known) - set(checks))}, which are not in its checks"
+            )
         left_out = row.get("left_out", {})
         if not isinstance(left_out, dict) or not all(isinstance(r, str) and r.strip() for r in left_out.values()):
             raise UsageError(f"{where}: left_out must map patch names to the reason each is left out")

@@ -15,7 +15,6 @@ Runs under the harness venv: ``python -m scripts.cross_report RESULTS_ROOT [--ou
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from dataclasses import dataclass
@@ -24,7 +23,9 @@ from pathlib import Path
 import pandas as pd
 
 from . import charts, report
+from . import results_layout as layout
 from .config import ROOT, load_pin
+from .errors import HarnessError, run_entry_point
 
 # Run metadata that says how a platform measured, shown per platform.
 MEASUREMENT_KEYS = {
@@ -45,15 +46,9 @@ class RunRef:
 
 
 def finished_runs(results: Path, version: str) -> list[RunRef]:
-    """Finished runs (plan.json, no .partial) of ``version`` under ``results``, oldest first."""
-    refs = []
-    for plan_file in sorted(results.glob(f"*/{version}/*/plan.json")):
-        run_dir = plan_file.parent
-        if (run_dir / ".partial").exists():
-            continue
-        plan = json.loads(plan_file.read_text())["plan"]
-        refs.append(RunRef(run_dir.parent.parent.name, run_dir, tuple(plan["variants"])))
-    return refs
+    """Finished runs of ``version`` under ``results``, oldest first."""
+    return [RunRef(run_dir.parent.parent.name, run_dir, tuple(layout.read_plan(run_dir)["variants"]))
+            for run_dir in layout.finished_runs(results, version=version)]
 
 
 def pick_runs(refs: list[RunRef]) -> dict[tuple[str, str, str], RunRef]:
@@ -67,9 +62,8 @@ def pick_runs(refs: list[RunRef]) -> dict[tuple[str, str, str], RunRef]:
         for variant in ref.variants:
             if variant == "baseline":
                 continue
-            for path in sorted((ref.path / variant).glob("*.json")):
-                if report.is_pyperf_file(path):
-                    picked[(ref.platform, variant, path.stem)] = ref
+            for path in layout.pyperf_files(ref.path / variant):
+                picked[(ref.platform, variant, path.stem)] = ref
     return picked
 
 
@@ -78,9 +72,7 @@ def measurement_notes(run_dir: Path) -> dict[str, str]:
     import pyperf
 
     seen: dict[str, set[str]] = {key: set() for key in MEASUREMENT_KEYS}
-    for path in sorted(run_dir.glob("*/*.json")):
-        if not report.is_pyperf_file(path):
-            continue
+    for path in layout.run_pyperf_files(run_dir):
         for benchmark in pyperf.BenchmarkSuite.load(str(path)):
             metadata = benchmark.get_runs()[0].get_metadata()
             for key in MEASUREMENT_KEYS:
@@ -96,7 +88,7 @@ def merged_ratios(picked: dict[tuple[str, str, str], RunRef]) -> pd.DataFrame:
     for (platform, variant, source), ref in sorted(picked.items()):
         if ref.path not in tables:
             df = report.load_values(ref.path)
-            names = [d.name for d in report.variant_dirs(ref.path)]
+            names = [d.name for d in layout.variant_dirs(ref.path)]
             tables[ref.path] = report.comparison_table(df, names)
         table = tables[ref.path]
         if "ratio" not in table:
@@ -130,14 +122,20 @@ def write(results: Path, out: Path, version: str) -> Path:
     picked = pick_runs(refs)
     platforms = sorted({platform for platform, _, _ in picked})
     if len(platforms) == 0:
-        raise SystemExit(f"cross-report: no finished run of CPython {version} under {results}")
+        raise HarnessError(f"cross-report: no finished run of CPython {version} under {results}")
     ratios = merged_ratios(picked)
     out.mkdir(parents=True, exist_ok=True)
     chart_files: list[Path] = []
     xlabel = "ratio to baseline (times: rate, >1 faster; bytes: size, <1 smaller)"
     for variant in dict.fromkeys(ratios.variant):
-        chart_files += charts.ratio_dots(out / "charts", f"ratios_{variant}", ratios[ratios.variant == variant],
-                                         facet="platform", title=f"{variant} against baseline, per platform", xlabel=xlabel)
+        chart_files += charts.ratio_dots(
+            out / "charts",
+            f"ratios_{variant}",
+            ratios[ratios.variant == variant],
+            facet="platform",
+            title=f"{variant} against baseline, per platform",
+            xlabel=xlabel,
+        )
 
     lines = [f"# Cross-platform comparison, CPython {version}", "",
              f"Platforms: {', '.join(f'`{p}`' for p in platforms)}. Each ratio comes from one run on one machine, "
@@ -150,7 +148,7 @@ def write(results: Path, out: Path, version: str) -> Path:
     for (platform, variant, source), ref in sorted(picked.items()):
         grouped.setdefault((platform, variant, ref.path), []).append(source)
     for (platform, variant, path), sources in grouped.items():
-        rel = Path(os.path.relpath(path / "report.md", out)).as_posix()
+        rel = Path(os.path.relpath(path / layout.REPORT_FILE, out)).as_posix()
         lines.append(f"| {platform} | {variant} | {', '.join(sources)} | [{path.name}]({rel}) |")
     lines += ["", "## How each platform measured", "",
               "The same benchmark name can measure a different quantity: Windows' working set is not Linux's "
@@ -160,7 +158,9 @@ def write(results: Path, out: Path, version: str) -> Path:
         platform = ref.platform
         for key, value in measurement_notes(ref.path).items():
             notes[platform].setdefault(MEASUREMENT_KEYS[key], set()).add(value)
-    note_table = pd.DataFrame({p: {k: ", ".join(sorted(v)) for k, v in n.items()} for p, n in notes.items()}).fillna("–")
+    note_table = pd.DataFrame({p: {k: ", ".join(sorted(v)) for k, v in n.items()} for p, n in notes.items()}).fillna(
+        "–"
+    )
     lines += [report.md_table(note_table, "what"), ""]
     lines += ["## Ratios side by side", "", report.md_table(side_by_side(ratios, platforms), "variant: benchmark"), ""]
     lines += ["## Charts", ""] + [f"![{p.stem}](charts/{p.name})" for p in chart_files if p.suffix == ".png"]
@@ -192,4 +192,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(run_entry_point(main, sys.argv[1:]))

@@ -32,7 +32,14 @@ APT_PACKAGES = (
 )  # fmt: skip
 
 # Tools a build cannot do without, and the Debian package that provides each.
-BUILD_TOOLS = {"gcc": "build-essential", "make": "make", "pkg-config": "pkg-config", "tar": "tar", "xz": "xz-utils", "git": "git"}
+BUILD_TOOLS = {
+    "gcc": "build-essential",
+    "make": "make",
+    "pkg-config": "pkg-config",
+    "tar": "tar",
+    "xz": "xz-utils",
+    "git": "git",
+}
 
 VENV = ROOT / ".venv"
 REQUIREMENTS = ROOT / "requirements.txt"

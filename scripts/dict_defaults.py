@@ -16,10 +16,9 @@ from pathlib import Path
 from . import build as builder
 from . import dict_sizing, ui
 from .benchmarks import BENCH
-from .config import DEFAULT_FLAVOR, load_table
+from .config import DEFAULT_FLAVOR, load_pin, load_table
 from .errors import HarnessError
 from .patches import read_series
-from .config import load_pin
 
 
 def defaults_label(table=None) -> str:
@@ -38,8 +37,12 @@ def size_table(python: Path) -> dict[tuple, int]:
     """dict_memory's getsizeof table from one interpreter, keyed by (n, keys, built_by)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "sizes.json"
-        proc = subprocess.run([str(python), str(BENCH / "bm_dict_memory" / "run_benchmark.py"), "--sizes-json", str(out)],
-                              capture_output=True, text=True, env=builder.clean_env())
+        proc = subprocess.run(
+            [str(python), str(BENCH / "bm_dict_memory" / "run_benchmark.py"), "--sizes-json", str(out)],
+            capture_output=True,
+            text=True,
+            env=builder.clean_env(),
+        )
         if proc.returncode != 0:
             raise HarnessError(f"{python}: the size table failed:\n{proc.stderr[-1500:]}")
         rows = json.loads(out.read_text())["rows"]

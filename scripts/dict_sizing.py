@@ -22,12 +22,26 @@ PATCH = "0001-dict-sizing.patch"
 KNOBS: dict[str, tuple[tuple[str, ...], str, str, str]] = {
     "log_minsize": (("Py_DICT_LOG_MINSIZE",), "int", "3", "log2 of the smallest index table"),
     "load": (("Py_DICT_LOAD_NUM", "Py_DICT_LOAD_DEN"), "fraction", "2/3", "maximum load of the index table"),
-    "growth": (("Py_DICT_GROWTH_NUM", "Py_DICT_GROWTH_DEN"), "fraction", "3/1",
-               "growth of a full dict: of the index (coupled) or of the entries (decoupled)"),
+    "growth": (
+        ("Py_DICT_GROWTH_NUM", "Py_DICT_GROWTH_DEN"),
+        "fraction",
+        "3/1",
+        "growth of a full dict: of the index (coupled) or of the entries (decoupled)",
+    ),
     "decoupled": (("Py_DICT_DECOUPLED",), "bool", "0", "size the entries array apart from the index table"),
-    "entries_min": (("Py_DICT_ENTRIES_MIN",), "int", "0", "entries of a dict's first allocation (0: full table; decoupled only)"),
+    "entries_min": (
+        ("Py_DICT_ENTRIES_MIN",),
+        "int",
+        "0",
+        "entries of a dict's first allocation (0: full table; decoupled only)",
+    ),
     "growth_min": (("Py_DICT_GROWTH_MIN",), "int", "1", "the fewest entries a growth adds (decoupled only)"),
-    "presize": (("Py_DICT_PRESIZE_EXACT",), "presize", "upstream", "exact: allocate exactly the known size (decoupled only)"),
+    "presize": (
+        ("Py_DICT_PRESIZE_EXACT",),
+        "presize",
+        "upstream",
+        "exact: allocate exactly the known size (decoupled only)",
+    ),
 }
 SHARED_KEYS_MAX_SIZE = 30  # Include/internal/pycore_dict.h: a shared-keys table of 64 slots must hold these
 SHARED_KEYS_LOG2 = 6
@@ -114,7 +128,12 @@ def _normalise(knob: str, value: str) -> str:
             return f"{int(m.group(1))}/{int(m.group(2) or 1)}"
     if kind == "presize" and value in ("exact", "upstream"):
         return value
-    hint = {"int": "a whole number", "bool": "0 or 1", "fraction": "a fraction like 5/4", "presize": "exact or upstream"}[kind]
+    hint = {
+        "int": "a whole number",
+        "bool": "0 or 1",
+        "fraction": "a fraction like 5/4",
+        "presize": "exact or upstream",
+    }[kind]
     raise UsageError(f"DICT: {knob}={value!r} is not valid; {knob} takes {hint}")
 
 
@@ -128,7 +147,9 @@ def parse_overrides(text: str) -> dict[str, str]:
             raise UsageError(f"DICT: {item!r} is not knob=value; knobs: {', '.join(KNOBS)}")
         knob, value = item.split("=", 1)
         if knob not in KNOBS:
-            raise UsageError(f"DICT: unknown knob {knob!r}; knobs: {', '.join(f'{k} ({s[3]})' for k, s in KNOBS.items())}")
+            raise UsageError(
+                f"DICT: unknown knob {knob!r}; knobs: {', '.join(f'{k} ({s[3]})' for k, s in KNOBS.items())}"
+            )
         out[knob] = _normalise(knob, value)
     if not out:
         raise UsageError(f"DICT is empty; give knob=value pairs, knobs: {', '.join(KNOBS)}")
@@ -156,7 +177,10 @@ def validate(sizing: DictSizing) -> None:
     elif not 1 <= usable(1 << log_minsize) < (1 << log_minsize):
         problems.append(f"the smallest table (2**{log_minsize} slots) must hold at least one entry at load {v['load']}")
     elif usable(1 << SHARED_KEYS_LOG2) < SHARED_KEYS_MAX_SIZE:
-        problems.append(f"at load {v['load']} a shared-keys table of {1 << SHARED_KEYS_LOG2} slots no longer holds {SHARED_KEYS_MAX_SIZE} entries")
+        problems.append(
+            f"at load {v['load']} a shared-keys table of {1 << SHARED_KEYS_LOG2} slots "
+            f"no longer holds {SHARED_KEYS_MAX_SIZE} entries"
+        )
     if not (gden > 0 and gnum > gden):
         problems.append("growth must be above 1")
     elif gnum > 16 * gden:

@@ -1,4 +1,15 @@
-"""Errors the harness reports to the user: a message and an exit status, no traceback."""
+"""Errors the harness reports to the user: a message and an exit status, no traceback.
+
+Every command ends the same way, whether it is ``python -m scripts <command>`` or a
+venv-side module (``python -m scripts.matrix``, ``scripts.report``, ...): through
+``run_entry_point``, which turns a HarnessError into ``error: <message>`` and its exit
+status, and an interruption into 130. ``make test``'s steps report a failing step with
+``report_error`` too, so the message looks the same wherever it comes from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
 
 
 class HarnessError(Exception):
@@ -13,21 +24,47 @@ class UsageError(HarnessError):
     exit_code = 2
 
 
-def run_entry_point(main, argv: list[str], what: str) -> int:
-    """Run a venv-side ``main(argv)``: HarnessError -> its message and exit status,
-    Ctrl-C or SIGTERM -> 130 with a hint that the same command resumes ``what``."""
+INTERRUPTED = 130  # the shell's status for a process ended by SIGINT
+
+
+def report_error(exc: HarnessError) -> int:
+    """Print ``error: <message>`` on stderr; return the error's exit status."""
+    import sys
+
+    print(f"error: {exc}", file=sys.stderr)
+    return exc.exit_code
+
+
+def run_entry_point(main: Callable[[list[str]], int], argv: list[str], resumes: str | None = None, *,
+                    sigterm: bool = True) -> int:
+    """Run ``main(argv)`` as a command: HarnessError -> its message and exit status,
+    Ctrl-C -> 130 with a hint.
+
+    ``resumes`` says what running the same command again resumes: a name ("this run",
+    "the sweep"), "" when it resumes whatever the command was doing (the front end's
+    commands), None when a rerun starts afresh (report, summary). With ``sigterm`` a
+    stop from outside (CI cancel, kill) is handled like Ctrl-C, so the command cleans up;
+    the front end ``python -m scripts`` leaves SIGTERM as it is.
+    """
     import signal
     import sys
 
     def terminated(signum, frame):
-        raise KeyboardInterrupt  # a stop from outside (CI cancel, kill) cleans up like Ctrl-C
+        raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, terminated)
+    if sigterm:
+        signal.signal(signal.SIGTERM, terminated)
     try:
         return main(argv)
     except HarnessError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
+        return report_error(exc)
     except KeyboardInterrupt:
-        print(f"\ninterrupted; run the same command again to resume {what}", file=sys.stderr)
-        return 130
+        print(f"\ninterrupted{interrupted_hint(resumes)}", file=sys.stderr)
+        return INTERRUPTED
+
+
+def interrupted_hint(resumes: str | None) -> str:
+    """What the interruption message adds: how to go on, if the command can."""
+    if resumes is None:
+        return ""
+    return "; run the same command again to resume" + (f" {resumes}" if resumes else "")

@@ -15,8 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from .instructions import geomean
-
-INSTRUCTIONS_FILE = "dict_memory.instructions.json"
+from .results_layout import INSTRUCTIONS_FILE
 
 
 def load(run_dir: Path, variants: list[str]) -> pd.DataFrame:

@@ -1,6 +1,7 @@
 """The benchmark matrix: every benchmark on every variant, interleaved, resumable.
 
-A run lives in ``results/<os>-<arch>-<ncpu>cpu/<cpython-version>/<run-id>/``. It is
+A run lives in ``results/<os>-<arch>-<ncpu>cpu/<cpython-version>/<run-id>/`` (the
+folders and files of a run are scripts/results_layout.py's). It is
 planned as steps (round, job, variant); in every round each job runs once per variant,
 with the variant order rotated from round to round (A B C, B C A, ...) so that drift
 of the machine hits every variant alike. Each finished step leaves one file under
@@ -17,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import platform
 import re
 import shutil
 import signal
@@ -30,11 +30,11 @@ from pathlib import Path
 
 from . import build as builder
 from . import provenance, ui
+from . import results_layout as layout
 from .benchmarks import PYPERFORMANCE, Job, jobs_of, select
 from .config import DEFAULT_FLAVOR, ROOT, load_pin
 from .errors import HarnessError, UsageError, run_entry_point
 
-RESULTS = ROOT / "results"
 STEP_TIMEOUT = 45 * 60  # seconds; a benchmark step that runs longer than this is stuck
 FULL_ROUNDS, FULL_PROCESSES, FULL_VALUES = 5, 2, 2  # a full run: 10 processes per variant, 2 values each
 
@@ -55,7 +55,9 @@ class Plan:
     values: int = 0  # pyperf values per process passed to bench/ scripts (0: the script's own default)
 
     @staticmethod
-    def make(variants: list[str], benches: list[str], flavor: str, quick: bool, pyperformance: str = "subset") -> "Plan":
+    def make(
+        variants: list[str], benches: list[str], flavor: str, quick: bool, pyperformance: str = "subset"
+    ) -> "Plan":
         # QUICK: one round, one pyperf process per variant (under 10 minutes for two variants).
         # Full: FULL_ROUNDS interleaved rounds of FULL_PROCESSES processes, FULL_VALUES values
         # each: the samples are processes (scripts/processes.py), and a comparison needs about
@@ -63,7 +65,11 @@ class Plan:
         # pyperformance chunks run once per variant (pyperformance spreads its own
         # processes), --fast under QUICK.
         rounds, processes, values = (1, 1, 0) if quick else (FULL_ROUNDS, FULL_PROCESSES, FULL_VALUES)
-        chunks = tuple((job.label, job.suite_benchmarks) for job in jobs_of(PYPERFORMANCE, pyperformance)) if PYPERFORMANCE in benches else ()
+        chunks = (
+            tuple((job.label, job.suite_benchmarks) for job in jobs_of(PYPERFORMANCE, pyperformance))
+            if PYPERFORMANCE in benches
+            else ()
+        )
         return Plan(tuple(variants), tuple(benches), flavor, quick, rounds, processes, pyperformance, chunks,
                     values)
 
@@ -71,21 +77,6 @@ class Plan:
     def processes_per_variant(self) -> int:
         """pyperf worker processes each variant gets for each bench/ benchmark over the run."""
         return self.rounds * self.processes
-
-
-def platform_folder() -> str:
-    """results/ sub-folder naming the machine class, e.g. linux-x86_64-2cpu."""
-    return f"{platform.system().lower()}-{platform.machine().lower()}-{os.cpu_count()}cpu"
-
-
-def runs_folder() -> Path:
-    return RESULTS / platform_folder() / load_pin().version
-
-
-def set_results_root(path: Path) -> None:
-    """Write runs somewhere else than results/ (the smoke run of make test uses build/)."""
-    global RESULTS
-    RESULTS = path
 
 
 def steps_of(plan: Plan) -> list[tuple[int, Job, str]]:
@@ -100,48 +91,6 @@ def steps_of(plan: Plan) -> list[tuple[int, Job, str]]:
                     continue
                 steps += [(round_no, job, variant) for variant in order]
     return steps
-
-
-def chunk_path(run_dir: Path, round_no: int, job: Job, variant: str) -> Path:
-    return run_dir / ".partial" / job.label / variant / f"round{round_no}.json"
-
-
-def sidecar_path(chunk: Path) -> Path:
-    """The JSON-lines file a step with a sidecar writes beside its chunk (roundN.joint.jsonl)."""
-    return chunk.with_suffix(".joint.jsonl")
-
-
-def find_resumable(plan: Plan, builds: dict[str, str] | None = None) -> Path | None:
-    """The newest unfinished run folder with the same plan and the same builds, if any.
-
-    ``builds`` maps each variant to its build key: a run is never continued with a
-    rebuilt interpreter, whose numbers would not belong with the earlier rounds.
-    """
-    folder = runs_folder()
-    if not folder.is_dir():
-        return None
-    for run_dir in sorted(folder.iterdir(), reverse=True):
-        plan_file = run_dir / "plan.json"
-        if (run_dir / ".partial").is_dir() and plan_file.is_file():
-            try:
-                doc = json.loads(plan_file.read_text())
-            except json.JSONDecodeError:
-                continue
-            if doc.get("plan") == json.loads(json.dumps(asdict(plan))) and (builds is None or doc.get("builds") == builds):
-                return run_dir
-    return None
-
-
-def new_run_dir() -> Path:
-    """A new, unique run folder named by UTC time."""
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    run_dir = runs_folder() / stamp
-    suffix = 1
-    while run_dir.exists():
-        suffix += 1
-        run_dir = runs_folder() / f"{stamp}-{suffix}"
-    run_dir.mkdir(parents=True)
-    return run_dir
 
 
 def pyperf_requirement() -> str:
@@ -237,7 +186,7 @@ def step_command(spec: builder.BuildSpec, venv_python: Path, job: Job, plan: Pla
         return cmd + inherit, spec.directory / "pyperformance"
     cmd = [str(venv_python), str(job.script), *job.args]
     if job.sidecar:
-        side = sidecar_path(tmp)
+        side = layout.sidecar_path(tmp)
         side.unlink(missing_ok=True)  # a failed attempt's lines must not stay
         cmd += [job.sidecar, str(side)]
     if job.processes:
@@ -309,8 +258,8 @@ def merge(run_dir: Path, plan: Plan, metadata: dict[str, dict]) -> list[Path]:
     for bench in plan.benches:
         for job in jobs_of(bench, plan.pyperformance):
             for variant in plan.variants:
-                chunks = sorted((run_dir / ".partial" / job.label / variant).glob("round*.json"))
-                dest = run_dir / variant / f"{job.label}.json"
+                chunks = layout.chunks(run_dir, job.label, variant)
+                dest = layout.result_path(run_dir, variant, job.label)
                 dest.parent.mkdir(exist_ok=True)
                 if job.output == "pyperf":
                     suite = pyperf.BenchmarkSuite.load(str(chunks[0]))
@@ -325,7 +274,7 @@ def merge(run_dir: Path, plan: Plan, metadata: dict[str, dict]) -> list[Path]:
                     dest.write_text(json.dumps(data, indent=1) + "\n")
                 written.append(dest)
                 if job.sidecar:
-                    written.append(merge_sidecars(chunks, run_dir / variant / f"{job.label}.joint.jsonl"))
+                    written.append(merge_sidecars(chunks, layout.sidecar_path(dest)))
     return written
 
 
@@ -333,17 +282,21 @@ def merge_sidecars(chunks: list[Path], dest: Path) -> Path:
     """Concatenate the rounds' sidecar lines into ``dest``, each line tagged with its round."""
     lines = []
     for chunk in chunks:
-        side = sidecar_path(chunk)
+        side = layout.sidecar_path(chunk)
         if side.is_file():
-            round_no = int(chunk.stem.removeprefix("round"))
-            lines += [json.dumps({"round": round_no, **json.loads(line)}) for line in side.read_text().splitlines() if line]
+            round_no = layout.round_of(chunk)
+            lines += [
+                json.dumps({"round": round_no, **json.loads(line)}) for line in side.read_text().splitlines() if line
+            ]
     dest.write_text("".join(line + "\n" for line in lines))
     return dest
 
 
 def bench(variants: list[str], benches: list[str] | None, flavor: str = DEFAULT_FLAVOR, quick: bool = False,
-          jobs: int | None = None, pyperformance: str = "subset", allow_dirty: bool = False) -> Path:
-    """Build what is missing, run the matrix (or resume it), merge; return the run folder.
+          jobs: int | None = None, pyperformance: str = "subset", allow_dirty: bool = False, *,
+          results: Path) -> Path:
+    """Build what is missing, run the matrix (or resume it) under the results root
+    ``results``, merge; return the run folder.
 
     Refuses (UsageError) a harness tree with uncommitted changes to tracked files, or
     builds made from one, unless ``allow_dirty``; then every value is marked
@@ -366,15 +319,13 @@ def bench(variants: list[str], benches: list[str] | None, flavor: str = DEFAULT_
         raise UsageError(f"make bench refused: {reason}")
 
     builds = {name: variant_json[name]["build_key"] for name in variants}
-    run_dir = find_resumable(plan, builds)
+    folder = layout.runs_folder(results, load_pin().version)
+    run_dir = layout.find_resumable(folder, asdict(plan), builds)
     if run_dir:
         ui.step(f"resuming the unfinished run {ui.shown(run_dir)}")
     else:
-        run_dir = new_run_dir()
-        (run_dir / ".partial").mkdir()
-        (run_dir / "plan.json").write_text(
-            json.dumps({"plan": asdict(plan), "builds": builds, "started_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}, indent=2) + "\n"
-        )
+        started_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        run_dir = layout.start_run(folder, {"plan": asdict(plan), "builds": builds, "started_at": started_at})
         ui.step(f"new run {ui.shown(run_dir)}")
     metadata = {name: run_metadata(variant_json[name], run_dir.name, plan) for name in variants}
     for name in variants:
@@ -385,22 +336,25 @@ def bench(variants: list[str], benches: list[str] | None, flavor: str = DEFAULT_
 
     durations: dict[str, list[float]] = {}
     for index, (round_no, job, variant) in enumerate(steps, 1):
-        out = chunk_path(run_dir, round_no, job, variant)
+        out = layout.chunk_path(run_dir, round_no, job.label, variant)
         if out.is_file():
             continue
         out.parent.mkdir(parents=True, exist_ok=True)
-        remaining = [s for s in steps[index - 1:] if not chunk_path(run_dir, s[0], s[1], s[2]).is_file()]
+        remaining = [s for s in steps[index - 1:] if not layout.chunk_path(run_dir, s[0], s[1].label, s[2]).is_file()]
         eta = _eta(remaining, durations)
-        ui.step(f"[{index}/{len(steps)}] round {round_no + 1}/{plan.rounds}: {job.label} on {variant}" + (f" (about {eta} left)" if eta else ""))
+        ui.step(
+            f"[{index}/{len(steps)}] round {round_no + 1}/{plan.rounds}: {job.label} on {variant}"
+            + (f" (about {eta} left)" if eta else "")
+        )
         started = time.monotonic()
         cmd, cwd = step_command(specs[variant], pythons[variant], job, plan, out.with_suffix(".tmp"),
                                 environs.get(variant, ()))
-        run_step(cmd, cwd, job, out, run_dir / ".partial" / "logs" / f"{job.label}.{variant}.log",
+        run_step(cmd, cwd, job, out, layout.log_path(run_dir, job.label, variant),
                  environs.get(variant, ()))
         durations.setdefault(job.label, []).append(time.monotonic() - started)
 
     written = merge(run_dir, plan, metadata)
-    shutil.rmtree(run_dir / ".partial")
+    layout.finish_run(run_dir)
     ui.step(f"run complete: {len(written)} JSON files in {ui.shown(run_dir)}")
     return run_dir
 
@@ -420,18 +374,10 @@ def main(argv: list[str]) -> int:
     """Entry point used by ``python -m scripts bench`` once it runs in the harness venv."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m scripts bench")
-    parser.add_argument("--variants", default="")
-    parser.add_argument("--bench", default="")
-    parser.add_argument("--flavor", default=DEFAULT_FLAVOR)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--jobs", type=int, default=None)
-    parser.add_argument("--results", default="", help="results root (default: results/)")
-    parser.add_argument("--pyperformance", default="subset", help="subset (default) or all")
-    parser.add_argument("--allow-dirty", action="store_true", help="measure from a dirty tree or dirty builds (marked)")
-    args = parser.parse_args(argv)
-    if args.results:
-        set_results_root(Path(args.results).resolve())
+    from . import options
+
+    args = options.add(argparse.ArgumentParser(prog="python -m scripts bench"), options.BENCH).parse_args(argv)
+    results = Path(args.results).resolve() if args.results else layout.DEFAULT_ROOT
     from .config import load_table
     from .patches import read_series
 
@@ -440,12 +386,12 @@ def main(argv: list[str]) -> int:
     if "baseline" not in variants:
         variants.insert(0, "baseline")  # every ratio is against it
     run_dir = bench(variants, args.bench.split() or None, args.flavor, args.quick, args.jobs, args.pyperformance,
-                    allow_dirty=args.allow_dirty)
+                    allow_dirty=args.allow_dirty, results=results)
     from . import report, summary
 
     ui.step(f"report: {ui.shown(report.write_report(run_dir))}")
-    report.write_index(RESULTS)
-    ui.step(f"summary: {ui.shown(summary.write(RESULTS))}")
+    report.write_index(results)
+    ui.step(f"summary: {ui.shown(summary.write(results))}")
     return 0
 
 

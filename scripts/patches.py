@@ -8,8 +8,8 @@ itself and the files that failed, and leaves no half-patched tree. The folder is
 by the patches' numbers, not their contents, so a new revision of a patch set compiles
 in the same paths as the last one and ccache reuses every object the change does not
 touch (a new revision rebuilds in about a minute instead of five); the stamp inside says
-which contents the tree holds, and a tree whose stamp differs is made afresh. Patches are applied with ``git apply`` so the
-same works on Windows, where GNU patch is usually absent.
+which contents the tree holds, and a tree whose stamp differs is made afresh. Patches are
+applied with ``git apply`` so the same works on Windows, where GNU patch is usually absent.
 """
 
 from __future__ import annotations
@@ -121,7 +121,12 @@ def _git_apply(patch: Patch, tree: Path, check_only: bool = False) -> None:
     if proc.returncode != 0:
         files = sorted(
             set(re.findall(r"patch failed: ([^:\n]+):\d+", proc.stderr))
-            | set(re.findall(r"error: ([^:\n]+): (?:No such file|does not exist|patch does not apply|already exists)", proc.stderr))
+            | set(
+                re.findall(
+                    r"error: ([^:\n]+): (?:No such file|does not exist|patch does not apply|already exists)",
+                    proc.stderr,
+                )
+            )
         )
         raise PatchFailed(
             f"patch {patch.name} does not apply to {tree.name}"
@@ -211,7 +216,9 @@ def _apply_set_locked(pristine: Path, patches: list[Patch], tag: str) -> Path:
     tmp_parent = Path(tempfile.mkdtemp(prefix=".patched-", dir=pristine.parent))
     tree = tmp_parent / "tree"
     try:
-        ui.step(f"applying {len(patches)} patch(es) to a copy of the pristine source: {', '.join(p.name for p in patches)}")
+        ui.step(
+            f"applying {len(patches)} patch(es) to a copy of the pristine source: {', '.join(p.name for p in patches)}"
+        )
         shutil.copytree(pristine, tree, symlinks=True)
         for patch in patches:
             _git_apply(patch, tree)

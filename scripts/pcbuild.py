@@ -34,7 +34,12 @@ from .errors import HarnessError, UsageError
 PLATFORM = "x64"
 OUTPUT_DIR = ("PCbuild", "amd64")  # where build.bat -p x64 puts python.exe
 TREE_DIR = "cpython"  # the build's private copy of its source tree, inside the build folder
-VSWHERE = Path(os.environ.get("ProgramFiles(x86)", r"C:\Program Files (x86)")) / "Microsoft Visual Studio" / "Installer" / "vswhere.exe"
+VSWHERE = (
+    Path(os.environ.get("ProgramFiles(x86)", r"C:\Program Files (x86)"))
+    / "Microsoft Visual Studio"
+    / "Installer"
+    / "vswhere.exe"
+)
 
 
 @dataclass(frozen=True)
@@ -67,7 +72,9 @@ def cl_defines(defines: list[str] | tuple[str, ...]) -> str:
         if not name.isidentifier():
             raise UsageError(f"windows define {define!r}: {name!r} is not a C identifier")
         if any(c in value for c in ' \t"#='):
-            raise UsageError(f"windows define {define!r}: CL cannot carry spaces, quotes, '#' or a second '=' in a value")
+            raise UsageError(
+                f"windows define {define!r}: CL cannot carry spaces, quotes, '#' or a second '=' in a value"
+            )
         parts.append(f"/D{name}#{value}" if eq else f"/D{name}")
     return " ".join(parts)
 

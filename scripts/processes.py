@@ -74,7 +74,9 @@ def capped_work(values: np.ndarray, requests: float, cap: float) -> np.ndarray:
     return np.where(requests * values <= cap * (1 + 1e-6), requests, cap / values)
 
 
-def reduce_process(kind: str, values: np.ndarray, batch: float, window: float, cap: float) -> list[tuple[str, str, float]]:
+def reduce_process(
+    kind: str, values: np.ndarray, batch: float, window: float, cap: float
+) -> list[tuple[str, str, float]]:
     """(suffix, unit, statistic) rows for one process's values of one benchmark."""
     if kind == "window":
         work = window_work(values, batch, window)

@@ -56,7 +56,10 @@ def refusal(tree_commit: str, variant_jsons: dict[str, dict]) -> str | None:
                        "(rebuild them from a clean checkout)")
     if not reasons:
         return None
-    return "; ".join(reasons) + ". Commit or stash, or pass --allow-dirty to measure anyway (the run is then marked dirty)."
+    return (
+        "; ".join(reasons)
+        + ". Commit or stash, or pass --allow-dirty to measure anyway (the run is then marked dirty)."
+    )
 
 
 def variant_dirty(m: dict) -> bool:

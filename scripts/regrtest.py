@@ -121,7 +121,9 @@ def results_path(spec: builder.BuildSpec, tests: list[str], refleak: bool) -> Pa
     return spec.directory / "regrtest" / f"{selection_id(tests, refleak)}.json"
 
 
-def run(spec: builder.BuildSpec, tests: list[str], refleak: bool, jobs: int, testdir: Path | None = None) -> RegrtestResult:
+def run(
+    spec: builder.BuildSpec, tests: list[str], refleak: bool, jobs: int, testdir: Path | None = None
+) -> RegrtestResult:
     """Run the selection on a built interpreter and save the result beside the build.
 
     ``testdir``: run the test modules found there (regrtest --testdir) instead of the
@@ -134,7 +136,16 @@ def run(spec: builder.BuildSpec, tests: list[str], refleak: bool, jobs: int, tes
     junit = out_dir / f"{sel}.junit.xml"
     log = out_dir / f"{sel}.log"
     junit.unlink(missing_ok=True)
-    cmd = [str(spec.python), "-m", "test", f"-j{jobs}", "--rerun", f"--timeout={PER_TEST_TIMEOUT}", "--junit-xml", str(junit)]
+    cmd = [
+        str(spec.python),
+        "-m",
+        "test",
+        f"-j{jobs}",
+        "--rerun",
+        f"--timeout={PER_TEST_TIMEOUT}",
+        "--junit-xml",
+        str(junit),
+    ]
     if refleak:
         cmd += ["-R", "3:3"]
     if testdir is not None:
@@ -154,8 +165,15 @@ def run(spec: builder.BuildSpec, tests: list[str], refleak: bool, jobs: int, tes
     start = time.monotonic()
     lines: list[str] = []
     with log.open("w") as out:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=spec.directory,
-                                preexec_fn=default_sigint if os.name == "posix" else None)
+        proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+            cwd=spec.directory,
+            preexec_fn=default_sigint if os.name == "posix" else None,
+        )
         assert proc.stdout is not None
         for line in proc.stdout:
             sys.stdout.write(f"  {spec.name} | {line}")
@@ -260,13 +278,17 @@ def saved_superset(base_spec: builder.BuildSpec, tests: list[str], refleak: bool
 
 
 def baseline_result(spec: builder.BuildSpec, tests: list[str], refleak: bool, jobs: int) -> RegrtestResult:
-    """Baseline's result for the same flavor and selection (or a saved run of a larger one): reused while its build is unchanged."""
+    """Baseline's result for the same flavor and selection (or a saved run of a larger one),
+    reused while its build is unchanged."""
     base_spec = builder.resolve("baseline", spec.flavor.name)
     builder.build(base_spec, jobs)
     base_key = json.loads((base_spec.directory / "variant.json").read_text())["build_key"]
     saved = saved_superset(base_spec, tests, refleak, base_key)
     if saved:
-        ui.step(f"reusing baseline's result of {' '.join(saved.tests) or 'the whole suite'} from {saved.finished_at} ({saved.log})")
+        ui.step(
+            f"reusing baseline's result of {' '.join(saved.tests) or 'the whole suite'} "
+            f"from {saved.finished_at} ({saved.log})"
+        )
         return saved
     ui.step("running the same tests on baseline first, to know which failures are not the patches'")
     return run(base_spec, tests, refleak, jobs)
@@ -355,25 +377,38 @@ def regrtest(variant: str, flavor: str, tests: list[str], refleak: bool, jobs: i
         raise HarnessError(f"regrtest did not complete (exit {result.exit_code}); log: {result.log}")
     reference = base or result
     if reference.failed:
-        print(f"  baseline's own failures on this machine (not counted against any patch): {' '.join(reference.failed)}")
+        print(
+            f"  baseline's own failures on this machine (not counted against any patch): {' '.join(reference.failed)}"
+        )
         for module, cases in reference.failed_cases.items():
             print(f"    {module}: {len(cases)} failing case(s), e.g. {cases[0]}")
     else:
         print("  baseline has no failures in this selection on this machine")
     if reference.sanitizer_reports:
         known = sorted({r["signature"] for r in reference.sanitizer_reports})
-        print(f"  baseline's own sanitizer reports ({len(reference.sanitizer_reports)}, {len(known)} kinds; not counted against any patch):")
+        print(
+            f"  baseline's own sanitizer reports ({len(reference.sanitizer_reports)}, {len(known)} kinds; "
+            "not counted against any patch):"
+        )
         for signature in known:
             print(f"    {signature}")
     if base is None:
-        print(f"  {spec.name} is the baseline: nothing to compare against; results in {results_path(spec, tests, refleak)}")
+        print(
+            f"  {spec.name} is the baseline: nothing to compare against; "
+            f"results in {results_path(spec, tests, refleak)}"
+        )
         return 0
     news = new_failures(result, base)
     for signature, reason in spec.flavor.known_reports:
         seen = sum(r["signature"] == signature for r in result.sanitizer_reports)
         if seen:
-            print(f"  {spec.name}: {seen} report(s) of a known bug of unpatched CPython, counted as baseline's: {signature} ({reason})")
-    new_reports = sanitizers.new_signatures(result.sanitizer_reports, base.sanitizer_reports, spec.flavor.known_signatures)
+            print(
+                f"  {spec.name}: {seen} report(s) of a known bug of unpatched CPython, "
+                f"counted as baseline's: {signature} ({reason})"
+            )
+    new_reports = sanitizers.new_signatures(
+        result.sanitizer_reports, base.sanitizer_reports, spec.flavor.known_signatures
+    )
     if new_reports:
         print(f"  FAIL: {spec.name} has {len(new_reports)} sanitizer report(s) that baseline does not have:")
         for report in new_reports:
@@ -387,5 +422,8 @@ def regrtest(variant: str, flavor: str, tests: list[str], refleak: bool, jobs: i
     if new_reports:
         return 1
     fixed = sorted(set(base.failed) - set(result.failed))
-    print(f"  OK: {spec.name} has no failure that baseline does not have" + (f" (and passes {' '.join(fixed)})" if fixed else ""))
+    print(
+        f"  OK: {spec.name} has no failure that baseline does not have"
+        + (f" (and passes {' '.join(fixed)})" if fixed else "")
+    )
     return 0

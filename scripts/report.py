@@ -24,32 +24,31 @@ import numpy as np
 import pandas as pd
 
 from . import charts, instructions_view, processes, provenance, server_joint
-from .stats import (ALPHA, DELTA, NOT_SHOWN_NO_WORSE, PYPERFORMANCE_SOURCE, Comparison, bh_qvalues,
-                    compare, holm, median_ci, non_inferior, rate, rate_stat, ratio_ci,
-                    suite_geomean, values_of)
-
-SIZES_FILE = "dict_memory.sizes.json"
-INSTRUCTIONS_FILE = instructions_view.INSTRUCTIONS_FILE
-# A variant folder's JSON files that are the scripts' own format, not pyperf suites.
-OWN_FORMAT_FILES = frozenset({SIZES_FILE, INSTRUCTIONS_FILE})
-
-
-def is_pyperf_file(path: Path) -> bool:
-    """Is this JSON file of a variant folder a pyperf suite (not a script's own table)?"""
-    return path.suffix == ".json" and path.name not in OWN_FORMAT_FILES
-
+from . import results_layout as layout
+from .errors import run_entry_point
+from .stats import (
+    ALPHA,
+    DELTA,
+    NOT_SHOWN_NO_WORSE,
+    PYPERFORMANCE_SOURCE,
+    Comparison,
+    bh_qvalues,
+    compare,
+    holm,
+    median_ci,
+    non_inferior,
+    rate,
+    rate_stat,
+    ratio_ci,
+    suite_geomean,
+    values_of,
+)
 
 HANDOFF_PRIMITIVES = ("lock", "condition", "queue")
 SERVER_SCENARIOS = ("c1_close", "c1_keepalive", "c10_close", "c10_keepalive")
 
 
 # ---------------------------------------------------------------- loading
-
-
-def variant_dirs(run_dir: Path) -> list[Path]:
-    """Variant folders of a run, baseline first, then as planned."""
-    plan = json.loads((run_dir / "plan.json").read_text())["plan"]
-    return [run_dir / v for v in plan["variants"] if (run_dir / v).is_dir()]
 
 
 def load_raw(run_dir: Path) -> pd.DataFrame:
@@ -63,10 +62,8 @@ def load_raw(run_dir: Path) -> pd.DataFrame:
     import pyperf
 
     rows = []
-    for vdir in variant_dirs(run_dir):
-        for path in sorted(vdir.glob("*.json")):
-            if not is_pyperf_file(path):
-                continue
+    for vdir in layout.variant_dirs(run_dir):
+        for path in layout.pyperf_files(vdir):
             for benchmark in pyperf.BenchmarkSuite.load(str(path)):
                 unit = benchmark.get_unit()
                 meta = benchmark.get_metadata()
@@ -76,7 +73,9 @@ def load_raw(run_dir: Path) -> pd.DataFrame:
                 for run_no, run in enumerate(benchmark.get_runs()):
                     cap = cap_per_loop * run.get_loops() if run.values else float("nan")
                     for value in run.values:
-                        rows.append((vdir.name, path.stem, benchmark.get_name(), unit, run_no, value, batch, window, cap))
+                        rows.append(
+                            (vdir.name, path.stem, benchmark.get_name(), unit, run_no, value, batch, window, cap)
+                        )
     return pd.DataFrame(rows, columns=processes.RAW_COLUMNS)
 
 
@@ -88,8 +87,8 @@ def load_values(run_dir: Path) -> pd.DataFrame:
 def load_sizes(run_dir: Path) -> pd.DataFrame:
     """The sys.getsizeof tables of every variant: variant, n, keys, built_by, bytes."""
     frames = []
-    for vdir in variant_dirs(run_dir):
-        path = vdir / SIZES_FILE
+    for vdir in layout.variant_dirs(run_dir):
+        path = vdir / layout.SIZES_FILE
         if path.is_file():
             frame = pd.DataFrame(json.loads(path.read_text())["rows"])
             frame["variant"] = vdir.name
@@ -110,10 +109,8 @@ def load_metadata(run_dir: Path) -> dict[str, dict]:
     import pyperf
 
     result = {}
-    for vdir in variant_dirs(run_dir):
-        for path in sorted(vdir.glob("*.json")):
-            if not is_pyperf_file(path):
-                continue
+    for vdir in layout.variant_dirs(run_dir):
+        for path in layout.pyperf_files(vdir):
             meta = pyperf.BenchmarkSuite.load(str(path)).get_benchmarks()[0].get_metadata()
             if vdir.name not in result:
                 result[vdir.name] = {k[len("harness_"):]: v for k, v in meta.items() if k.startswith("harness_")}
@@ -260,7 +257,9 @@ def targets_table(table: pd.DataFrame, variants: list[str], targets: dict[str, t
         if all(f is None for f in found):
             continue  # this run measured none of them (another benchmark family)
         better = [i for i, t in enumerate(declared) if t.goal == "better"]
-        adjusted = holm([None if found[i] is None or pd.isna(found[i].p_value) else float(found[i].p_value) for i in better])
+        adjusted = holm(
+            [None if found[i] is None or pd.isna(found[i].p_value) else float(found[i].p_value) for i in better]
+        )
         holm_of = dict(zip(better, adjusted))
         for i, target in enumerate(declared):
             row = found[i]
@@ -300,7 +299,8 @@ def verdict_counts(table: pd.DataFrame) -> pd.DataFrame:
         rows[variant] = {
             "rows compared": len(part),
             "better / worse at raw p < 0.05": f"{int((raw & good).sum())} / {int((raw & ~good).sum())}",
-            "better / worse at BH q < 0.05": f"{int((part.verdict == 'better').sum())} / {int((part.verdict == 'worse').sum())}",
+            "better / worse at BH q < 0.05":
+                f"{int((part.verdict == 'better').sum())} / {int((part.verdict == 'worse').sum())}",
             f"not shown no-worse (δ = {DELTA:g})": int((part.no_worse == NOT_SHOWN_NO_WORSE).sum()),
         }
     return pd.DataFrame(rows).T
@@ -323,7 +323,9 @@ def rate_ratio_ci(df: pd.DataFrame, numerator: str, denominator: str, v: str, se
     num, den = values_of(df, numerator, v), values_of(df, denominator, v)
     if not (len(num) and len(den)):
         raise ValueError(numerator)
-    return ratio_ci(num, den, seed, stat_num=rate_stat(unit_of(df, numerator)), stat_den=rate_stat(unit_of(df, denominator)))
+    return ratio_ci(
+        num, den, seed, stat_num=rate_stat(unit_of(df, numerator)), stat_den=rate_stat(unit_of(df, denominator))
+    )
 
 
 def percent(r: float, lo: float, hi: float) -> str:
@@ -401,6 +403,10 @@ def giltest_headlines(df: pd.DataFrame, variants: list[str], raw: pd.DataFrame |
         r, lo, hi = ratio_ci(need(numerator, v), need(denominator, v), seed)
         return f"{r:.2f}{unit} ({lo:.2f}–{hi:.2f})"
 
+    def compared(cell, metric: str):
+        """A variant's cell of ``metric`` (``rate_cell`` or ``median_ms``), then its ratio to baseline."""
+        return lambda v: cell(df, metric, v) + versus(table, metric, v)
+
     def convoy(name: str, v: str) -> str:
         vals = values_of(raw, name, v) if raw is not None else np.array([])
         if not len(vals):
@@ -408,8 +414,8 @@ def giltest_headlines(df: pd.DataFrame, variants: list[str], raw: pd.DataFrame |
         return f"{np.mean(vals >= CONVOY_SECONDS):.0%} of {len(vals)}"
 
     for prim in HANDOFF_PRIMITIVES:
-        add(f"handoff_{prim}: hand-offs/s", lambda v, p=prim: rate_cell(df, f"handoff_{p}", v) + versus(table, f"handoff_{p}", v))
-        add(f"handoff_{prim}_cpu: hand-offs/s, CPU thread beside", lambda v, p=prim: rate_cell(df, f"handoff_{p}_cpu", v) + versus(table, f"handoff_{p}_cpu", v))
+        add(f"handoff_{prim}: hand-offs/s", compared(rate_cell, f"handoff_{prim}"))
+        add(f"handoff_{prim}_cpu: hand-offs/s, CPU thread beside", compared(rate_cell, f"handoff_{prim}_cpu"))
         add(f"handoff_{prim}_cpu: values in the convoy mode (≥ {CONVOY_SECONDS * 1e3:g} ms per hand-off)",
             lambda v, p=prim: convoy(f"handoff_{p}_cpu", v))
         add(
@@ -424,11 +430,11 @@ def giltest_headlines(df: pd.DataFrame, variants: list[str], raw: pd.DataFrame |
         "cpu efficiency e = time(cpu_1thread) / time(cpu_2threads)",
         lambda v: fmt_ratio("cpu_1thread", "cpu_2threads", v, f"e/{v}"),
     )
-    add("gil_switch: switches/s", lambda v: rate_cell(df, "gil_switch", v) + versus(table, "gil_switch", v))
+    add("gil_switch: switches/s", compared(rate_cell, "gil_switch"))
     for threads in (0, 1, 2):
         name = f"io_latency_cpu{threads}"
-        add(f"{name}: p50, ms (median of processes' p50)", lambda v, n=name: median_ms(df, f"{n}.p50", v) + versus(table, f"{n}.p50", v))
-        add(f"{name}: p99, ms (median of processes' p99)", lambda v, n=name: median_ms(df, f"{n}.p99", v) + versus(table, f"{n}.p99", v))
+        add(f"{name}: p50, ms (median of processes' p50)", compared(median_ms, f"{name}.p50"))
+        add(f"{name}: p99, ms (median of processes' p99)", compared(median_ms, f"{name}.p99"))
         add(
             f"{name}: receives over {processes.EXCEEDANCE_SECONDS * 1e3:g} ms (median of processes' shares)",
             lambda v, n=name: percent(*median_ci(need(f"{n}.over_{processes.EXCEEDANCE_SECONDS * 1e3:g}ms", v),
@@ -445,7 +451,7 @@ def giltest_headlines(df: pd.DataFrame, variants: list[str], raw: pd.DataFrame |
         "handoff_condition / handoff_lock: rate, same build",
         lambda v: fmt_ratio("handoff_lock", "handoff_condition", v, f"hc/{v}", "×"),
     )
-    return pd.DataFrame({label: cells for label, cells in rows}).T if rows else pd.DataFrame()
+    return pd.DataFrame(dict(rows)).T if rows else pd.DataFrame()
 
 
 def server_headlines(df: pd.DataFrame, variants: list[str], table: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -466,7 +472,11 @@ def server_headlines(df: pd.DataFrame, variants: list[str], table: pd.DataFrame 
                     continue
                 r, lo, hi = rate(vals, f"{name}/{v}", unit=unit_of(df, name))
                 p50, p99 = (values_of(df, f"{name}.{p}", v) for p in ("p50", "p99"))
-                latency = f"; p50 {1e3 * np.median(p50):.2f} ms, p99 {1e3 * np.median(p99):.2f} ms" if len(p50) and len(p99) else ""
+                latency = (
+                    f"; p50 {1e3 * np.median(p50):.2f} ms, p99 {1e3 * np.median(p99):.2f} ms"
+                    if len(p50) and len(p99)
+                    else ""
+                )
                 cells[v] = f"{r:,.0f} req/s ({lo:,.0f}–{hi:,.0f}){versus(table, name, v)}{latency}"
             if any(c != "–" for c in cells.values()):
                 rows[name] = cells
@@ -482,9 +492,6 @@ def server_headlines(df: pd.DataFrame, variants: list[str], table: pd.DataFrame 
     return pd.DataFrame(rows).T if rows else pd.DataFrame()
 
 
-JOINT_FILE = "giltest.joint.jsonl"
-
-
 def load_joint(run_dir: Path) -> pd.DataFrame:
     """giltest's joint lines (``--joint-file``) of every variant, warmup calls dropped.
 
@@ -492,8 +499,8 @@ def load_joint(run_dir: Path) -> pd.DataFrame:
     elapsed, round_trips, cpu_chunks and the worker's context switches meanwhile.
     """
     rows = []
-    for vdir in variant_dirs(run_dir):
-        path = vdir / JOINT_FILE
+    for vdir in layout.variant_dirs(run_dir):
+        path = layout.sidecar_path(layout.result_path(run_dir, vdir.name, "giltest"))
         if not path.is_file():
             continue
         lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
@@ -528,7 +535,9 @@ def joint_headlines(joint: pd.DataFrame, df: pd.DataFrame, variants: list[str]) 
                                               invol=("involuntary_ctxt_switches", "sum"))
             handoffs = 2 * per.trips
             rate = median_ci((handoffs / per.elapsed).to_numpy(), seed=f"joint/{name}/{v}")
-            rows.setdefault(f"{name}: hand-offs/s (joint windows)", {})[v] = f"{rate[0]:,.0f} ({rate[1]:,.0f}–{rate[2]:,.0f})"
+            rows.setdefault(f"{name}: hand-offs/s (joint windows)", {})[v] = (
+                f"{rate[0]:,.0f} ({rate[1]:,.0f}–{rate[2]:,.0f})"
+            )
             solo = values_of(df, "cpu_1thread", v)
             if len(solo):
                 share = (per.chunks / per.elapsed).to_numpy() * solo.mean()
@@ -536,8 +545,10 @@ def joint_headlines(joint: pd.DataFrame, df: pd.DataFrame, variants: list[str]) 
                     percent(*median_ci(share, seed=f"joint-share/{name}/{v}"))
             switches = ((per.vol + per.invol) / handoffs).to_numpy()
             low_high = median_ci(switches, seed=f"joint-cs/{name}/{v}")
-            rows.setdefault(f"{name}: the worker's context switches per hand-off", {})[v] = \
-                f"{low_high[0]:.2f} ({low_high[1]:.2f}–{low_high[2]:.2f}); involuntary {float((per.invol / handoffs).median()):.3f}"
+            rows.setdefault(f"{name}: the worker's context switches per hand-off", {})[v] = (
+                f"{low_high[0]:.2f} ({low_high[1]:.2f}–{low_high[2]:.2f}); "
+                f"involuntary {float((per.invol / handoffs).median()):.3f}"
+            )
     frame = pd.DataFrame(rows).T
     return frame.reindex(columns=[v for v in variants if v in frame.columns]).fillna("–")
 
@@ -588,7 +599,10 @@ def dict_tradeoff(table: pd.DataFrame, sizes: pd.DataFrame, variants: list[str])
                 row[bench.replace(".tracemalloc", " peak")] = float(hit.ratio.iloc[0])
         if not size_summary.empty:
             part = size_summary[size_summary.variant == v]
-            for label, built in (("getsizeof, insertion", ["insertion"]), ("getsizeof, presized", ["literal", "dict_zip", "copy"])):
+            for label, built in (
+                ("getsizeof, insertion", ["insertion"]),
+                ("getsizeof, presized", ["literal", "dict_zip", "copy"]),
+            ):
                 sel = part[part.built_by.isin(built)]
                 if len(sel):
                     row[f"{label} (mean)"] = float(sel["mean ratio (n=1..100)"].mean())
@@ -596,7 +610,10 @@ def dict_tradeoff(table: pd.DataFrame, sizes: pd.DataFrame, variants: list[str])
         rows[v] = row
     frame = pd.DataFrame(rows).T
     if "mem_json_corpus peak" in frame:
-        points = {v: (float(frame.loc[v, "dict speed (geo. mean)"]), float(frame.loc[v, "mem_json_corpus peak"])) for v in frame.index}
+        points = {
+            v: (float(frame.loc[v, "dict speed (geo. mean)"]), float(frame.loc[v, "mem_json_corpus peak"]))
+            for v in frame.index
+        }
         points["baseline"] = (1.0, 1.0)
         front = set(charts.pareto_front(points))
         frame["Pareto front (speed, JSON peak)"] = ["yes" if v in front else "" for v in frame.index]
@@ -803,7 +820,7 @@ def variant_aliases(variants: list[str]) -> dict[str, str]:
     the label is kept.
     """
     found = {v: charts.short_label(v) for v in variants if charts.short_label(v) != v}
-    taken = [a for a in found.values()] + [v for v in variants if v not in found]
+    taken = list(found.values()) + [v for v in variants if v not in found]
     return {v: a for v, a in found.items() if taken.count(a) == 1}
 
 
@@ -830,12 +847,12 @@ def shorten(text: str, aliases: dict[str, str]) -> str:
 
 def write_report(run_dir: Path) -> Path:
     """Write report.md and charts/ for a finished run; return report.md's path."""
-    plan_doc = json.loads((run_dir / "plan.json").read_text())
+    plan_doc = layout.read_plan_doc(run_dir)
     plan = plan_doc["plan"]
     df = load_values(run_dir)
     sizes = load_sizes(run_dir)
     meta = load_metadata(run_dir)
-    variants = [d.name for d in variant_dirs(run_dir)]
+    variants = [d.name for d in layout.variant_dirs(run_dir)]
     raw = load_raw(run_dir)
     table = with_method_marks(comparison_table(df, variants), meta)
     targets = with_method_marks(targets_table(table, variants, declared_targets()), meta, "metric")
@@ -844,7 +861,7 @@ def write_report(run_dir: Path) -> Path:
     footer = (f"{run_dir.parent.parent.name} · {machine} · CPython {run_dir.parent.name} · run {run_dir.name} · "
               f"flavor {plan['flavor']} · {'QUICK' if plan['quick'] else 'full'} · started "
               f"{str(plan_doc.get('started_at', '?'))[:10]}")
-    chart_files = charts.draw_all(run_dir / "charts", df, sizes, table, variants, footer)
+    chart_files = charts.draw_all(run_dir / layout.CHARTS_DIR, df, sizes, table, variants, footer)
     dirty = [v for v in variants if provenance.variant_dirty(meta.get(v, {}))]
     dirty_lines = [f"**Dirty run**: measured from a harness tree or builds with uncommitted changes "
                    f"({', '.join(f'`{v}`' for v in dirty)}; harness and build commits below end in -dirty, or "
@@ -854,7 +871,8 @@ def write_report(run_dir: Path) -> Path:
     out = [f"# Benchmark run {run_dir.name}", ""]
     out += [
         f"Machine class: `{run_dir.parent.parent.name}`; CPython {run_dir.parent.name}; flavor `{plan['flavor']}`; "
-        f"{'QUICK (rough numbers)' if plan['quick'] else 'full'} run, planned as {plan['rounds']} interleaved round(s) × "
+        f"{'QUICK (rough numbers)' if plan['quick'] else 'full'} run, "
+        f"planned as {plan['rounds']} interleaved round(s) × "
         f"{plan['processes']} pyperf process(es) per variant and round; started {plan_doc.get('started_at', '?')}."
         + (f" Machine: {machine}." if machine else ""),
         "",
@@ -862,10 +880,12 @@ def write_report(run_dir: Path) -> Path:
     head = len(out)  # the alias table goes here, after every label in the report is shortened
     out += [*dirty_lines, *superseded_lead(meta, table)]
     if not targets.empty:
-        out += numbered_section("Targets: what each patch exists for",
-                                "Declared in variants.toml (`targets`). \"better\" targets of a variant are one family, "
-                                "Holm-corrected; \"no worse\" targets are judged by non-inferiority at their margin δ.",
-                                targets)
+        out += numbered_section(
+            "Targets: what each patch exists for",
+            "Declared in variants.toml (`targets`). \"better\" targets of a variant are one family, "
+            "Holm-corrected; \"no worse\" targets are judged by non-inferiority at their margin δ.",
+            targets,
+        )
     background = [
         "## Method and samples",
         "",
@@ -890,9 +910,17 @@ def write_report(run_dir: Path) -> Path:
     ]
     background += ["## Variants", ""]
     vtable = pd.DataFrame(
-        {v: {"python": m.get("python_version", "?"), "patches": m.get("patches", "?"), "configure": m.get("configure_args", "?"),
-             "defines": m.get("defines", "?"), "harness commit": str(m.get("commit", "?")),
-             "build commit": str(m.get("build_commit", "?"))} for v, m in meta.items()}  # fmt: skip
+        {
+            v: {
+                "python": m.get("python_version", "?"),
+                "patches": m.get("patches", "?"),
+                "configure": m.get("configure_args", "?"),
+                "defines": m.get("defines", "?"),
+                "harness commit": str(m.get("commit", "?")),
+                "build commit": str(m.get("build_commit", "?")),
+            }
+            for v, m in meta.items()
+        }  # fmt: skip
     ).T
     background += [md_table(vtable, "variant"), ""]
     origin = pd.DataFrame(provenance.provenance_rows(meta, list(plan.get("benches", []))))
@@ -916,18 +944,30 @@ def write_report(run_dir: Path) -> Path:
                     f"false positive, so its count is what noise alone produces in this run.", ""]
     same_binary = same_binary_table(df, variants, runtime_pairs(), declared_targets())
     if not same_binary.empty:
-        out += numbered_section("Same binary, policy on against off",
-                                "The built variant against its runtime twin (the same binary, the policy switched off by "
-                                "the environment), so code placement is equal on both sides; ratios oriented as against "
-                                "baseline.", same_binary)
+        out += numbered_section(
+            "Same binary, policy on against off",
+            "The built variant against its runtime twin (the same binary, the policy switched off by "
+            "the environment), so code placement is equal on both sides; ratios oriented as against "
+            "baseline.",
+            same_binary,
+        )
     sections = [
-        ("giltest: hand-offs, CPU share, latency (value and 95% interval over processes)", giltest_headlines(df, variants, raw, table)),
-        ("giltest: joint measurements (rate, CPU share and context switches from the same windows; "
-         "median over processes and 95% interval)", joint_headlines(load_joint(run_dir), df, variants)),
+        (
+            "giltest: hand-offs, CPU share, latency (value and 95% interval over processes)",
+            giltest_headlines(df, variants, raw, table),
+        ),
+        (
+            "giltest: joint measurements (rate, CPU share and context switches from the same windows; "
+            "median over processes and 95% interval)",
+            joint_headlines(load_joint(run_dir), df, variants),
+        ),
         ("testserver: requests/s (95% interval) and latency", server_headlines(df, variants, table)),
-        ("testserver: open-loop latency, and the load generator beside the server (joint records)",
-         server_joint.table(server_joint.load(run_dir, variants), variants,
-                            lambda m, v: median_ms(df, m, v) + versus(table, m, v))),
+        (
+            "testserver: open-loop latency, and the load generator beside the server (joint records)",
+            server_joint.table(
+                server_joint.load(run_dir, variants), variants, lambda m, v: median_ms(df, m, v) + versus(table, m, v)
+            ),
+        ),
     ]
     for title, frame in sections:
         if not frame.empty:
@@ -950,9 +990,19 @@ def write_report(run_dir: Path) -> Path:
             pivot = part.pivot_table(index="n", columns=["variant", "built_by"], values="bytes")
             pivot = pivot[[c for v in variants for c in pivot.columns if c[0] == v]]
             pivot.columns = [f"{v} ({b})" for v, b in pivot.columns]
-            out += [f"{keys} keys (every construction is in the JSON; insertion and literal shown):", "", md_table(pivot, "n"), ""]
+            out += [
+                f"{keys} keys (every construction is in the JSON; insertion and literal shown):",
+                "",
+                md_table(pivot, "n"),
+                "",
+            ]
         if not size_summary.empty:
-            out += ["Ratio to baseline over n = 1..100:", "", md_table(size_summary.set_index("variant"), "variant"), ""]
+            out += [
+                "Ratio to baseline over n = 1..100:",
+                "",
+                md_table(size_summary.set_index("variant"), "variant"),
+                "",
+            ]
     tradeoff = dict_tradeoff(table, sizes, variants)
     if not tradeoff.empty:
         out += ["## dict memory against speed", "",
@@ -967,7 +1017,7 @@ def write_report(run_dir: Path) -> Path:
     out += ["", "## Every benchmark", "", "<details><summary>every metric and variant: per-process mean, ratio "
             "[95% CI], p, BH q, verdict, non-inferiority</summary>", "", full_table_md(table), "</details>"]
     out = out[:head] + alias_section(aliases) + [shorten(line, aliases) for line in out[head:]]
-    path = run_dir / "report.md"
+    path = run_dir / layout.REPORT_FILE
     path.write_text("\n".join(out) + "\n")
     return path
 
@@ -985,14 +1035,11 @@ def write_index(results: Path) -> Path:
     lines = ["Each folder holds one run's pyperf JSON, its report.md and charts/. "
              "Regenerate a report with `make report RUN=<run-id>`.", "",
              "| run | machine | CPython | variants | benchmarks | mode |", "|---|---|---|---|---|---|"]  # fmt: skip
-    for plan_file in sorted(results.glob("*/*/*/plan.json"), reverse=True):
-        run_dir = plan_file.parent
-        if (run_dir / ".partial").exists():
-            continue
-        plan = json.loads(plan_file.read_text())["plan"]
+    for run_dir in reversed(layout.finished_runs(results)):
+        plan = layout.read_plan(run_dir)
         rel = run_dir.relative_to(results)
         lines.append(
-            f"| [{run_dir.name}]({rel}/report.md) | {run_dir.parent.parent.name} | {run_dir.parent.name} | "
+            f"| [{run_dir.name}]({rel}/{layout.REPORT_FILE}) | {run_dir.parent.parent.name} | {run_dir.parent.name} | "
             f"{', '.join(plan['variants'])} | {', '.join(plan['benches'])} | {'quick' if plan['quick'] else 'full'} |"
         )
     block = "\n".join([INDEX_BEGIN, *lines, INDEX_END])
@@ -1022,4 +1069,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(run_entry_point(main, sys.argv[1:]))

@@ -37,7 +37,9 @@ OPTION_VARIABLES = {"ASAN_OPTIONS": "asan", "UBSAN_OPTIONS": "ubsan", "TSAN_OPTI
 # The tools whose reports are symbolized here rather than in the process (see above).
 SYMBOLIZED_OFFLINE = {"ASAN_OPTIONS", "UBSAN_OPTIONS"}
 # A frame printed without symbols: "#3 0x55d6c3 (/path/python+0x1f06108)", maybe "(BuildId: ...)" after.
-RAW_FRAME = re.compile(r"^(?P<indent>\s*)#(?P<n>\d+) (?P<pc>0x[0-9a-f]+)\s+\((?P<module>[^()]+?)\+(?P<offset>0x[0-9a-f]+)\)(?P<tail>.*)$")
+RAW_FRAME = re.compile(
+    r"^(?P<indent>\s*)#(?P<n>\d+) (?P<pc>0x[0-9a-f]+)\s+\((?P<module>[^()]+?)\+(?P<offset>0x[0-9a-f]+)\)(?P<tail>.*)$"
+)
 SYMBOLIZED_MARK = "# frames symbolized by the harness with addr2line"
 
 

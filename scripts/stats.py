@@ -204,7 +204,9 @@ def values_of(frame, benchmark: str, variant: str) -> np.ndarray:
     return frame.loc[(frame.benchmark == benchmark) & (frame.variant == variant), "value"].to_numpy()
 
 
-def geomean_ratio(pairs: list[tuple[np.ndarray, np.ndarray]], *, invert: bool = False, seed: str = "") -> tuple[float, float, float]:
+def geomean_ratio(
+    pairs: list[tuple[np.ndarray, np.ndarray]], *, invert: bool = False, seed: str = ""
+) -> tuple[float, float, float]:
     """Geometric mean over benchmarks of each one's ratio of means, with a 95% bootstrap interval.
 
     ``pairs`` holds (variant values, baseline values) per benchmark; ``invert`` makes

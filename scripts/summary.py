@@ -12,7 +12,6 @@ says whether a run's benchmark code is still the current one: ``scripts.provenan
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,8 @@ import numpy as np
 import pandas as pd
 
 from . import provenance, report
+from . import results_layout as layout
+from .errors import run_entry_point
 
 SUMMARY_FILE = "SUMMARY.md"
 NOT_MEASURED = "not measured"
@@ -39,15 +40,35 @@ class Column:
 
 
 COLUMNS = (
-    Column("server", "server req/s beside a CPU thread (c10_keepalive_cpu)", "table", "c10_keepalive_cpu", "testserver"),
+    Column(
+        "server", "server req/s beside a CPU thread (c10_keepalive_cpu)", "table", "c10_keepalive_cpu", "testserver"
+    ),
     Column("lock", "Lock hand-offs/s beside a CPU thread (handoff_lock_cpu)", "table", "handoff_lock_cpu", "giltest"),
-    Column("share", "the CPU thread's rate beside them (handoff_lock_cpu.cpu_thread)", "table",
-           "handoff_lock_cpu.cpu_thread", "giltest"),
-    Column("latency", "receive latency p50 beside a CPU thread (io_latency_cpu1.p50; baseline / variant)", "table",
-           "io_latency_cpu1.p50", "giltest"),
-    Column("getsizeof", "dict getsizeof, insertion-built, mean over n = 1..100", "sizes", bench="dict_memory", better="↓"),
-    Column("json", "JSON-corpus peak (mem_json_corpus.tracemalloc)", "table", "mem_json_corpus.tracemalloc",
-           "dict_memory", "↓"),
+    Column(
+        "share",
+        "the CPU thread's rate beside them (handoff_lock_cpu.cpu_thread)",
+        "table",
+        "handoff_lock_cpu.cpu_thread",
+        "giltest",
+    ),
+    Column(
+        "latency",
+        "receive latency p50 beside a CPU thread (io_latency_cpu1.p50; baseline / variant)",
+        "table",
+        "io_latency_cpu1.p50",
+        "giltest",
+    ),
+    Column(
+        "getsizeof", "dict getsizeof, insertion-built, mean over n = 1..100", "sizes", bench="dict_memory", better="↓"
+    ),
+    Column(
+        "json",
+        "JSON-corpus peak (mem_json_corpus.tracemalloc)",
+        "table",
+        "mem_json_corpus.tracemalloc",
+        "dict_memory",
+        "↓",
+    ),
     Column("speed", "pyperformance speed (geometric mean)", "geomean:time", bench="pyperformance"),
     Column("memory", "pyperformance peak memory (geometric mean)", "geomean:memory", bench="pyperformance", better="↓"),
 )
@@ -89,10 +110,7 @@ class RunFigures:
 def finished_runs(results: Path) -> dict[tuple[str, str], list[Path]]:
     """Finished run folders grouped by (machine class, CPython version), newest first."""
     groups: dict[tuple[str, str], list[Path]] = {}
-    for plan in sorted(results.glob("*/*/*/plan.json")):
-        run_dir = plan.parent
-        if (run_dir / ".partial").exists():
-            continue
+    for run_dir in layout.finished_runs(results):
         groups.setdefault((run_dir.parent.parent.name, run_dir.parent.name), []).append(run_dir)
     return {key: sorted(runs, key=lambda p: p.name, reverse=True) for key, runs in sorted(groups.items())}
 
@@ -113,7 +131,7 @@ def _mark_from_verdict(verdict: str) -> str:
 def run_figures(run_dir: Path, results: Path, variant_names: list[str], targets: dict[str, tuple]) -> RunFigures:
     """The summary's figures of one run, for the variants of variants.toml it holds."""
     out = RunFigures(run_dir)
-    present = [d.name for d in report.variant_dirs(run_dir)]
+    present = [d.name for d in layout.variant_dirs(run_dir)]
     if "baseline" not in present:
         return out
     wanted = ["baseline"] + [v for v in present if v in variant_names and v != "baseline"]
@@ -123,8 +141,8 @@ def run_figures(run_dir: Path, results: Path, variant_names: list[str], targets:
     sizes = report.load_sizes(run_dir)
     size_summary = report.dict_size_summary(sizes, present)
     meta = report.load_metadata(run_dir)
-    plan = json.loads((run_dir / "plan.json").read_text())["plan"]
-    link = f"{run_dir.relative_to(results).as_posix()}/report.md"
+    plan = layout.read_plan(run_dir)
+    link = f"{run_dir.relative_to(results).as_posix()}/{layout.REPORT_FILE}"
     run_id = run_dir.name
     for variant in wanted:
         flags = provenance.run_flags(meta, variant, plan)
@@ -272,7 +290,7 @@ def render(results: Path, variant_rows: dict) -> str:
         out += ["", "### Superseded runs", ""]
         out += ([f"- {line}" for line in superseded] if superseded else ["- none: every figure comes from one run"])
         out += ["", "Runs read (newest first): " + ", ".join(
-            f"[{r.name}]({r.relative_to(results).as_posix()}/report.md)" for r in run_dirs) + ".", ""]
+            f"[{r.name}]({r.relative_to(results).as_posix()}/{layout.REPORT_FILE})" for r in run_dirs) + ".", ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -291,4 +309,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(run_entry_point(main, sys.argv[1:]))

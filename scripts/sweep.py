@@ -16,8 +16,7 @@ import sys
 from pathlib import Path
 from typing import NamedTuple
 
-from . import dict_sizing, ui
-from .config import DEFAULT_FLAVOR
+from . import dict_sizing, options, ui
 from .errors import run_entry_point
 
 BASE = "tight_dict"
@@ -84,24 +83,19 @@ def grid_aliases() -> dict[str, GridPoint]:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts sweep-dict")
-    parser.add_argument("--flavor", default=DEFAULT_FLAVOR)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--jobs", type=int, default=None)
-    parser.add_argument("--results", default="")
-    parser.add_argument("--allow-dirty", action="store_true")
-    args = parser.parse_args(argv)
+    args = options.add(argparse.ArgumentParser(prog="python -m scripts sweep-dict"), options.SWEEP).parse_args(argv)
     from . import matrix, report
+    from . import results_layout as layout
 
-    if args.results:
-        matrix.set_results_root(Path(args.results).resolve())
+    results = Path(args.results).resolve() if args.results else layout.DEFAULT_ROOT
     labels = ["baseline", *grid_labels()]
     ui.step(f"sweep-dict: {len(labels) - 1} dict sizings + baseline, dict_memory only")
     for label, point in zip(labels[1:], GRID):
         ui.step(f"  {label} ({point.alias}): {point.why}")
-    run_dir = matrix.bench(labels, ["dict_memory"], args.flavor, args.quick, args.jobs, allow_dirty=args.allow_dirty)
+    run_dir = matrix.bench(labels, ["dict_memory"], args.flavor, args.quick, args.jobs, allow_dirty=args.allow_dirty,
+                           results=results)
     ui.step(f"report: {ui.shown(report.write_report(run_dir))}")
-    report.write_index(matrix.RESULTS)
+    report.write_index(results)
     return 0
 
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pyperf
 
+from scripts.results_layout import SIZES_FILE
 
-def suite(values_by_name: dict[str, list[float]], unit: str = "second", meta: dict | None = None) -> pyperf.BenchmarkSuite:
+
+def suite(
+    values_by_name: dict[str, list[float]], unit: str = "second", meta: dict | None = None
+) -> pyperf.BenchmarkSuite:
     benchmarks = []
     for name, values in values_by_name.items():
         runs = [
@@ -29,9 +33,6 @@ def process_suite(processes_by_name: dict[str, list[list[float]]], unit: str = "
                 for values in processes]
         benchmarks.append(pyperf.Benchmark(runs))
     return pyperf.BenchmarkSuite(benchmarks)
-
-
-SIZES_FILE = "dict_memory.sizes.json"
 
 
 def _write_full_extras(run, variant: str, meta: dict) -> None:
@@ -80,7 +81,7 @@ def write_two_variant_run(tmp_path, commit: str = "abc123", full: bool = False,
         suite(speed, meta=meta).dump(str(run / variant / "dict_memory.speed.json"))
         rows = [{"n": n, "keys": k, "built_by": "insertion",
                  "bytes": (64 + 16 * n) * (0.75 if fast else 1)}
-                for n in range(0, 101) for k in ("int", "str")]
+                for n in range(101) for k in ("int", "str")]
         sizes = json.dumps({"meter": "sys.getsizeof", "rows": rows})
         (run / variant / SIZES_FILE).write_text(sizes)
         if full:

@@ -106,7 +106,12 @@ def test_signature_mismatch_is_refused(fake_make, pin_of_fake):
 def test_build_failure_shows_log_tail(tmp_path):
     log = tmp_path / "build.log"
     with pytest.raises(HarnessError) as info:
-        builder.run_logged([sys.executable, "-c", "print('compiling x'); print('error: boom'); raise SystemExit(2)"], tmp_path, log, "make")
+        builder.run_logged(
+            [sys.executable, "-c", "print('compiling x'); print('error: boom'); raise SystemExit(2)"],
+            tmp_path,
+            log,
+            "make",
+        )
     assert "error: boom" in str(info.value) and str(log) in str(info.value)
 
 
@@ -137,7 +142,7 @@ def test_missing_tool_names_its_package(monkeypatch):
 
 def test_missing_package_without_apt_says_how_to_install(monkeypatch):
     monkeypatch.setattr(deps, "missing_packages", lambda packages=deps.APT_PACKAGES: ["wrk", "ccache"])
-    monkeypatch.setattr(deps, "_apt_command", lambda: [])
+    monkeypatch.setattr(deps, "_apt_command", list)
     with pytest.raises(HarnessError, match="sudo apt-get install wrk ccache"):
         deps.ensure_system_packages()
 

@@ -77,8 +77,18 @@ def test_unknown_variant_lists_valid_names(tmp_path):
         (lambda t: t.replace("defines = []", 'defines = ["1BAD"]'), "not NAME or NAME=VALUE"),
         (lambda t: t.replace("flavors.release", "flavors.quick"), "default flavor"),
         (lambda t: t + "[oops", "not valid TOML"),
-        (lambda t: t.replace('regrtest = ["test_dict"]', 'regrtest = ["test_dict"]\nleft_out = { "0009-x.patch" = "slow" }'), "not in patches"),
-        (lambda t: t.replace('regrtest = ["test_dict"]', 'regrtest = ["test_dict"]\nleft_out = { "0009-x.patch" = "" }'), "reason each is left out"),
+        (
+            lambda t: t.replace(
+                'regrtest = ["test_dict"]', 'regrtest = ["test_dict"]\nleft_out = { "0009-x.patch" = "slow" }'
+            ),
+            "not in patches",
+        ),
+        (
+            lambda t: t.replace(
+                'regrtest = ["test_dict"]', 'regrtest = ["test_dict"]\nleft_out = { "0009-x.patch" = "" }'
+            ),
+            "reason each is left out",
+        ),
     ],
 )
 def test_bad_rows_are_refused(tmp_path, mutation, message):
@@ -135,7 +145,10 @@ def test_make_unknown_variant_exits_2():
     "target, expected",
     [
         (["build", "VARIANT=freethreaded", "FLAVOR=debug"], "-m scripts build --variant freethreaded --flavor debug"),
-        (["regrtest", "TESTS=test_dict test_sys", "REFLEAK=1"], '-m scripts regrtest --variant baseline --flavor release --tests "test_dict test_sys" --refleak'),
+        (
+            ["regrtest", "TESTS=test_dict test_sys", "REFLEAK=1"],
+            '-m scripts regrtest --variant baseline --flavor release --tests "test_dict test_sys" --refleak',
+        ),
         (["bench", "QUICK=1", "BENCH=giltest"], '--bench "giltest" --flavor release --quick'),
         (["report", "RUN=x"], '-m scripts report --run "x"'),
         (["test"], "-m scripts test"),
@@ -189,7 +202,9 @@ def test_every_declared_target_names_a_benchmark_the_harness_measures():
 
     names = set()
     for script in ("bm_giltest", "bm_testserver", "bm_dict_memory"):
-        names |= set(re.findall(r'"([a-z0-9_]+(?:\.[a-z0-9_]+)?)"', (REPO / "bench" / script / "run_benchmark.py").read_text()))
+        names |= set(
+            re.findall(r'"([a-z0-9_]+(?:\.[a-z0-9_]+)?)"', (REPO / "bench" / script / "run_benchmark.py").read_text())
+        )
     names |= {"mem_json_corpus.tracemalloc", "mem_records_100k.tracemalloc", "mem_kwargs.tracemalloc"}
     derived = {f"{n}{s}" for n in names if n.startswith("io_latency_cpu") for s in (".p50", ".p99", ".over_1ms")}
     servers = {f"{s}{c}" for s in ("c1_close", "c1_keepalive", "c10_close", "c10_keepalive") for c in ("", "_cpu")}
@@ -220,4 +235,9 @@ def test_a_runtime_variant_copies_its_builds_fields(tmp_path):
     text = GOOD_ROW + '[variants.twin]\ndescription = "t"\nbuild_of = "baseline"\nenviron = { B = "0" }\n'
     twin = load_table(write(tmp_path, text), series=[]).variant("twin")
     base = load_table(write(tmp_path, text), series=[]).variant("baseline")
-    assert (twin.signature, twin.patches, twin.regrtest, twin.environ) == (base.signature, base.patches, (), (("B", "0"),))
+    assert (twin.signature, twin.patches, twin.regrtest, twin.environ) == (
+        base.signature,
+        base.patches,
+        (),
+        (("B", "0"),),
+    )

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from pyperf_fixtures import jitter, suite
 
+from pyperf_fixtures import jitter, suite
 from scripts import cross_report
+from scripts.errors import HarnessError
 
 VERSION = "3.13.5"
 
@@ -24,15 +25,26 @@ def write_run(results: Path, platform: str, run_id: str, times: dict[str, float]
     """A finished run: variant -> time of 'handoff_lock_cpu' (baseline first), rss meter in metadata."""
     run = results / platform / VERSION / run_id
     run.mkdir(parents=True)
-    plan = {"variants": list(times), "benches": ["giltest"], "flavor": "release", "quick": True, "rounds": 1, "processes": 2}
+    plan = {
+        "variants": list(times),
+        "benches": ["giltest"],
+        "flavor": "release",
+        "quick": True,
+        "rounds": 1,
+        "processes": 2,
+    }
     (run / "plan.json").write_text(json.dumps({"plan": plan}))
     if partial:
         (run / ".partial").mkdir()
     for variant, seconds in times.items():
         (run / variant).mkdir()
-        suite({"handoff_lock_cpu": jitter(seconds)}, meta={"harness_variant": variant, **meta}).dump(str(run / variant / "giltest.json"))
+        suite({"handoff_lock_cpu": jitter(seconds)}, meta={"harness_variant": variant, **meta}).dump(
+            str(run / variant / "giltest.json")
+        )
         mem_meta = {**meta, "dict_memory_rss_meter": meta["meter"]}
-        suite({"mem_records_100k.rss": [1000.0] * 3}, unit="byte", meta=mem_meta).dump(str(run / variant / "dict_memory.memory.json"))
+        suite({"mem_records_100k.rss": [1000.0] * 3}, unit="byte", meta=mem_meta).dump(
+            str(run / variant / "dict_memory.memory.json")
+        )
     return run
 
 
@@ -45,7 +57,9 @@ def results(tmp_path: Path) -> Path:
     write_run(root, "linux-x86_64-4cpu", "20261201T010000Z", {"baseline": 4e-3, "tight_dict": 4e-3}, linux)
     write_run(root, "windows-amd64-4cpu", "20261201T000000Z", {"baseline": 1e-3, "io_gil": 1e-3}, windows)
     # an unfinished run must be ignored even though it is newer
-    write_run(root, "windows-amd64-4cpu", "20261202T000000Z", {"baseline": 1e-3, "io_gil": 0.1e-3}, windows, partial=True)
+    write_run(
+        root, "windows-amd64-4cpu", "20261202T000000Z", {"baseline": 1e-3, "io_gil": 0.1e-3}, windows, partial=True
+    )
     return root
 
 
@@ -107,5 +121,5 @@ def test_report_has_a_column_per_platform_a_faceted_chart_and_the_meters(results
 
 
 def test_no_finished_run_is_a_clear_error(tmp_path: Path):
-    with pytest.raises(SystemExit, match="no finished run"):
+    with pytest.raises(HarnessError, match="no finished run"):
         cross_report.write(tmp_path, tmp_path / "out", VERSION)

@@ -53,8 +53,15 @@ def test_upstream_sizing_has_no_defines_and_tight_round_trips_through_defines():
     assert dict_sizing.describe(tight) == "growth=5/4 decoupled=1 entries_min=1 presize=exact"
 
 
-@pytest.mark.parametrize("text", ["growth=9/8", "log_minsize=2 load=4/5 growth=3/2 decoupled=0", "presize=upstream entries_min=2",
-                                  "growth=9/8 growth_min=4"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "growth=9/8",
+        "log_minsize=2 load=4/5 growth=3/2 decoupled=0",
+        "presize=upstream entries_min=2",
+        "growth=9/8 growth_min=4",
+    ],
+)
 def test_slug_parses_back(text):
     overrides = dict_sizing.parse_overrides(text)
     name = dict_sizing.slug(overrides)
@@ -71,8 +78,18 @@ def test_expected_report_matches_what_the_interpreter_answers():
     import sys
     import types
 
-    answer = {"log_minsize": 3, "load": (2, 3), "growth": (9, 8), "decoupled": True, "entries_min": 0,
-              "growth_min": 1, "presize_exact": False, "keys_header_size": 32, "entry_size": 24, "unicode_entry_size": 16}
+    answer = {
+        "log_minsize": 3,
+        "load": (2, 3),
+        "growth": (9, 8),
+        "decoupled": True,
+        "entries_min": 0,
+        "growth_min": 1,
+        "presize_exact": False,
+        "keys_header_size": 32,
+        "entry_size": 24,
+        "unicode_entry_size": 16,
+    }
     fake = types.ModuleType("_testinternalcapi")
     fake.get_dict_sizing = lambda: dict(answer)
     sys.modules["_testinternalcapi"] = fake
@@ -93,7 +110,11 @@ def test_label_selects_a_distinct_build_with_the_overrides_applied():
     tight = builder.resolve("tight_dict", "release")
     assert tight.key() != spec.key()
     defines = " ".join(spec.configure_args)
-    assert "-DPy_DICT_LOG_MINSIZE=2" in defines and "-DPy_DICT_GROWTH_NUM=3" in defines and "-DPy_DICT_GROWTH_DEN=2" in defines
+    assert (
+        "-DPy_DICT_LOG_MINSIZE=2" in defines
+        and "-DPy_DICT_GROWTH_NUM=3" in defines
+        and "-DPy_DICT_GROWTH_DEN=2" in defines
+    )
     assert "-DPy_DICT_DECOUPLED=1" in defines  # the rest of the row stays
     assert any("get_dict_sizing" in check for check in spec.signature)
     assert builder.resolve("tight_dict", "debug", dict_text="growth=3/2").name == "tight_dict+dict-growth3_2-debug"

@@ -29,7 +29,9 @@ def anchors(page: Path) -> set[str]:
     """GitHub's anchors for the page's headings: lower case, punctuation dropped, spaces to hyphens."""
     seen: dict[str, int] = {}
     out = set()
-    for heading in re.findall(r"^#{1,6} +(.+?) *$", re.sub(r"^```.*?^```", "", page.read_text(), flags=re.S | re.M), re.M):
+    for heading in re.findall(
+        r"^#{1,6} +(.+?) *$", re.sub(r"^```.*?^```", "", page.read_text(), flags=re.S | re.M), re.M
+    ):
         slug = re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
         n = seen.get(slug, 0)
         seen[slug] = n + 1

@@ -14,7 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scripts import instructions_view, report
+from scripts import instructions_view
+from scripts import results_layout as layout
 from scripts.instructions import _COUNTS as counts
 
 BENCH_SCRIPT = Path(__file__).resolve().parents[1] / "bench" / "bm_dict_memory" / "run_benchmark.py"
@@ -88,6 +89,6 @@ def test_no_counts_no_section(tmp_path):
 
 
 def test_the_counts_file_is_not_read_as_pyperf():
-    assert not report.is_pyperf_file(Path("v") / instructions_view.INSTRUCTIONS_FILE)
-    assert not report.is_pyperf_file(Path("v") / report.SIZES_FILE)
-    assert report.is_pyperf_file(Path("v") / "giltest.json")
+    assert not layout.is_pyperf_file(Path("v") / instructions_view.INSTRUCTIONS_FILE)
+    assert not layout.is_pyperf_file(Path("v") / layout.SIZES_FILE)
+    assert layout.is_pyperf_file(Path("v") / "giltest.json")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import json
 import sys
+from pathlib import Path
 
 import pytest
 
 from scripts import matrix
+from scripts import results_layout as layout
 from scripts.benchmarks import JOBS, select
 from scripts.errors import UsageError
 
@@ -17,7 +17,17 @@ from scripts.errors import UsageError
 def test_rounds_interleave_and_rotate_variants():
     plan = matrix.Plan(("baseline", "a", "b"), ("giltest",), "release", False, 3, 2)
     order = [(r, v) for r, job, v in matrix.steps_of(plan)]
-    assert order == [(0, "baseline"), (0, "a"), (0, "b"), (1, "a"), (1, "b"), (1, "baseline"), (2, "b"), (2, "baseline"), (2, "a")]
+    assert order == [
+        (0, "baseline"),
+        (0, "a"),
+        (0, "b"),
+        (1, "a"),
+        (1, "b"),
+        (1, "baseline"),
+        (2, "b"),
+        (2, "baseline"),
+        (2, "a"),
+    ]
 
 
 def test_deterministic_jobs_run_in_the_first_round_only():
@@ -34,22 +44,28 @@ def test_manifest_and_jobs_agree():
         select(["nope"])
 
 
-def test_resume_picks_the_unfinished_run_with_the_same_plan(tmp_path, monkeypatch):
-    monkeypatch.setattr(matrix, "runs_folder", lambda: tmp_path)
+def test_resume_picks_the_unfinished_run_with_the_same_plan(tmp_path):
+    def find_resumable(p, builds=None):
+        return layout.find_resumable(tmp_path, matrix.asdict(p), builds)
+
     plan = matrix.Plan.make(["baseline"], ["giltest"], "release", True)
     other = matrix.Plan.make(["baseline"], ["giltest"], "release", False)
-    for name, p, partial in (("20260101T000000Z", plan, True), ("20260102T000000Z", other, True), ("20260103T000000Z", plan, False)):
+    for name, p, partial in (
+        ("20260101T000000Z", plan, True),
+        ("20260102T000000Z", other, True),
+        ("20260103T000000Z", plan, False),
+    ):
         (tmp_path / name).mkdir()
         (tmp_path / name / "plan.json").write_text(json.dumps({"plan": matrix.asdict(p)}))
         if partial:
             (tmp_path / name / ".partial").mkdir()
-    assert matrix.find_resumable(plan) == tmp_path / "20260101T000000Z"
+    assert find_resumable(plan) == tmp_path / "20260101T000000Z"
     doc = json.loads((tmp_path / "20260101T000000Z" / "plan.json").read_text())
     doc["builds"] = {"baseline": "key1"}
     (tmp_path / "20260101T000000Z" / "plan.json").write_text(json.dumps(doc))
-    assert matrix.find_resumable(plan, {"baseline": "key1"}) == tmp_path / "20260101T000000Z"
-    assert matrix.find_resumable(plan, {"baseline": "rebuilt"}) is None  # never mix builds in one run
-    assert matrix.find_resumable(matrix.Plan.make(["baseline", "x"], ["giltest"], "release", True)) is None
+    assert find_resumable(plan, {"baseline": "key1"}) == tmp_path / "20260101T000000Z"
+    assert find_resumable(plan, {"baseline": "rebuilt"}) is None  # never mix builds in one run
+    assert find_resumable(matrix.Plan.make(["baseline", "x"], ["giltest"], "release", True)) is None
 
 
 def test_a_failing_step_leaves_no_output_and_says_why(tmp_path, monkeypatch):
@@ -142,8 +158,10 @@ def test_kill_tree_takes_the_steps_grandchildren_too(tmp_path):
     import time
 
     marker = tmp_path / "grandchild.pid"
-    child = (f"import subprocess, sys, time; p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
-             f"open({str(marker)!r}, 'w').write(str(p.pid)); time.sleep(60)")
+    child = (
+        f"import subprocess, sys, time; p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
+        f"open({str(marker)!r}, 'w').write(str(p.pid)); time.sleep(60)"
+    )
     proc = subprocess.Popen([sys.executable, "-c", child], start_new_session=True)
     for _ in range(100):
         if marker.exists() and marker.read_text():
@@ -177,7 +195,10 @@ def test_a_run_of_another_pyperformance_subset_is_not_resumed(monkeypatch, tmp_p
     monkeypatch.setattr(benchmarks, "PYPERFORMANCE_SUBSET_FILE", edited)
     after = matrix.Plan.make(["baseline", "a"], ["pyperformance"], "release", False)
     assert before != after
-    assert after.pyperformance_chunks == (("pyperformance.time.dict", ("json_loads",)), ("pyperformance.memory.dict", ("json_loads",)))
+    assert after.pyperformance_chunks == (
+        ("pyperformance.time.dict", ("json_loads",)),
+        ("pyperformance.memory.dict", ("json_loads",)),
+    )
     assert matrix.Plan.make(["baseline"], ["giltest"], "release", False).pyperformance_chunks == ()
 
 
@@ -197,8 +218,10 @@ def test_a_runtime_variant_runs_its_twins_build_with_its_environment(tmp_path, m
 
     script = tmp_path / "bm_env" / "run_benchmark.py"
     script.parent.mkdir()
-    script.write_text("import os, sys\nopen(sys.argv[-1], 'w').write(os.environ.get('PYTHONGILIOPRIORITY', 'unset') + ' '"
-                      " + ' '.join(sys.argv[1:-2]))\n")
+    script.write_text(
+        "import os, sys\nopen(sys.argv[-1], 'w').write(os.environ.get('PYTHONGILIOPRIORITY', 'unset') + ' '"
+        " + ' '.join(sys.argv[1:-2]))\n"
+    )
     monkeypatch.setattr(Job, "script", property(lambda self: script))
     plan = matrix.Plan.make(["baseline"], ["giltest"], "release", True)
     out = tmp_path / "round0.json"
@@ -221,10 +244,10 @@ def test_sidecar_files_are_passed_to_the_script_and_concatenated_by_round(tmp_pa
     assert matrix.jobs_of("giltest", "subset")[0].sidecar == "--joint-file"
     plan = matrix.Plan.make(["baseline"], ["giltest"], "release", True)
     tmp = tmp_path / "round0.tmp"
-    matrix.sidecar_path(tmp).write_text("stale\n")
+    layout.sidecar_path(tmp).write_text("stale\n")
     cmd, _ = matrix.step_command(None, Path(sys.executable), job, plan, tmp)
     assert cmd[cmd.index("--joint-file") + 1] == str(tmp_path / "round0.joint.jsonl")
-    assert not matrix.sidecar_path(tmp).exists()  # a failed attempt's lines are dropped
+    assert not layout.sidecar_path(tmp).exists()  # a failed attempt's lines are dropped
     for n in (0, 1):
         (tmp_path / f"round{n}.json").write_text("{}")
         (tmp_path / f"round{n}.joint.jsonl").write_text(json.dumps({"pid": 10 + n, "seq": 1}) + "\n")

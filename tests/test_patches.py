@@ -156,4 +156,8 @@ def test_a_new_revision_of_a_patch_set_reuses_its_folder_and_an_old_one_keeps_it
     old.path.write_text(HEADER + GOOD_DIFF)
     tagged = patches.apply_set(pristine, [old], tag="abc123")
     assert tagged.name == "patched-0001@abc123" and "line three" in (tagged / "Objects" / "dictobject.c").read_text()
-    assert sorted(p.name for p in pristine.parent.iterdir() if p.name != ".apply.lock") == ["patched-0001", "patched-0001@abc123", "pristine"]
+    assert sorted(p.name for p in pristine.parent.iterdir() if p.name != ".apply.lock") == [
+        "patched-0001",
+        "patched-0001@abc123",
+        "pristine",
+    ]

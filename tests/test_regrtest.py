@@ -29,7 +29,9 @@ Total duration: 1 min 2 sec
 
 
 def result(failed, cases=None, exit_code=2) -> RegrtestResult:
-    return RegrtestResult(build="x", tests=[], refleak=False, exit_code=exit_code, failed=failed, failed_cases=cases or {})
+    return RegrtestResult(
+        build="x", tests=[], refleak=False, exit_code=exit_code, failed=failed, failed_cases=cases or {}
+    )
 
 
 def test_parse_summary_finds_failed_and_other_lists():

@@ -15,6 +15,7 @@ import pytest
 
 from pyperf_fixtures import jitter, suite, write_two_variant_run
 from scripts import report
+from scripts import results_layout as layout
 from scripts.stats import compare, ratio_ci
 
 
@@ -125,8 +126,16 @@ def test_giltest_headlines_give_same_build_condition_ratios():
     import pandas as pd
 
     rows = []
-    for variant, (lock, cond, h_lock, h_cond) in {"baseline": (100e-9, 330e-9, 10e-6, 12e-6), "fast": (100e-9, 120e-9, 10e-6, 10e-6)}.items():
-        for name, center in (("lock_with_pass", lock), ("condition_notify_nowaiter", cond), ("handoff_lock", h_lock), ("handoff_condition", h_cond)):
+    for variant, (lock, cond, h_lock, h_cond) in {
+        "baseline": (100e-9, 330e-9, 10e-6, 12e-6),
+        "fast": (100e-9, 120e-9, 10e-6, 10e-6),
+    }.items():
+        for name, center in (
+            ("lock_with_pass", lock),
+            ("condition_notify_nowaiter", cond),
+            ("handoff_lock", h_lock),
+            ("handoff_condition", h_cond),
+        ):
             rows += [(variant, "giltest", name, "second", v) for v in jitter(center)]
     df = pd.DataFrame(rows, columns=["variant", "source", "benchmark", "unit", "value"])
     table = report.giltest_headlines(df, ["baseline", "fast"])
@@ -161,7 +170,9 @@ def test_same_binary_section_compares_the_build_with_its_runtime_twin(tmp_path):
     (run / "plan.json").write_text(json.dumps({"plan": plan}))
     for variant, center in (("baseline", 4e-3), ("io_gil", 2e-3), ("io_gil_off", 4e-3)):
         (run / variant).mkdir()
-        suite({"handoff_lock_cpu": jitter(center), "handoff_lock": jitter(1e-5)}).dump(str(run / variant / "giltest.json"))
+        suite({"handoff_lock_cpu": jitter(center), "handoff_lock": jitter(1e-5)}).dump(
+            str(run / variant / "giltest.json")
+        )
     text = report.write_report(run).read_text()
     section = text.split("## Same binary, policy on against off", 1)[1].split("\n## ", 1)[0]
     assert "| io_gil / io_gil_off | handoff_lock_cpu | 2.000 [" in section
@@ -179,13 +190,19 @@ def test_joint_measurements_pair_rate_and_cpu_share_of_the_same_windows(tmp_path
     window = {"bench": "handoff_lock_cpu", "elapsed": 0.2, "round_trips": 1000, "cpu_chunks": 4000,
               "voluntary_ctxt_switches": 100, "involuntary_ctxt_switches": 20}
     warmup = {**window, "round_trips": 1, "cpu_chunks": 0}  # dropped: a worker's first call is the warmup
-    lines = [{"round": 0, "pid": pid, "seq": seq, **(warmup if seq == 1 else window)} for pid in (7, 8) for seq in (1, 2, 3)]
-    (run / "baseline" / report.JOINT_FILE).write_text("".join(json.dumps(x) + "\n" for x in lines))
+    lines = [
+        {"round": 0, "pid": pid, "seq": seq, **(warmup if seq == 1 else window)} for pid in (7, 8) for seq in (1, 2, 3)
+    ]
+    layout.sidecar_path(layout.result_path(run, "baseline", "giltest")).write_text(
+        "".join(json.dumps(x) + "\n" for x in lines)
+    )
     joint = report.load_joint(run)
     assert len(joint) == 4 and set(joint.process) == {"0/7", "0/8"}
     table = report.joint_headlines(joint, report.load_values(run), ["baseline"])
     assert table.loc["handoff_lock_cpu: hand-offs/s (joint windows)", "baseline"].startswith("10,000 (10,000–10,000)")
-    assert table.loc["handoff_lock_cpu: CPU thread's rate over the same windows, % of cpu_1thread", "baseline"].startswith("50%")
+    assert table.loc[
+        "handoff_lock_cpu: CPU thread's rate over the same windows, % of cpu_1thread", "baseline"
+    ].startswith("50%")
     assert table.loc["handoff_lock_cpu: the worker's context switches per hand-off", "baseline"] == \
         "0.06 (0.06–0.06); involuntary 0.010"
     assert "joint measurements" in report.write_report(run).read_text()
@@ -196,8 +213,11 @@ def test_report_answers_first_and_says_where_its_numbers_come_from(run_dir):
     samples as stored; the full harness commit; the long table folded; provenance per benchmark script."""
     text = report.write_report(run_dir).read_text()
     assert text.index("## giltest: hand-offs") < text.index("## Method and samples") < text.index("## Every benchmark")
-    assert "| giltest | 6 | 8–40 | 1 |" in text  # 6 benchmarks, 8 processes per variant (40 for io_latency), 1 value each
-    lock = next(line for line in text.splitlines() if line.startswith("| handoff_lock_cpu: hand-offs/s, CPU thread beside"))
+    # 6 benchmarks, 8 processes per variant (40 for io_latency), 1 value each
+    assert "| giltest | 6 | 8–40 | 1 |" in text
+    lock = next(
+        line for line in text.splitlines() if line.startswith("| handoff_lock_cpu: hand-offs/s, CPU thread beside")
+    )
     assert "**2.00× [" in lock and "] better**" in lock
     assert "| abc123 |" in text  # the commit as recorded, not cut
     every = text.split("## Every benchmark", 1)[1]
@@ -209,7 +229,7 @@ def test_dirty_metadata_marks_the_report(run_dir):
     """A variant measured from a dirty tree: the report says so at its top and shows the commit with -dirty."""
 
     for path in sorted((run_dir / "fast").glob("*.json")):
-        if path.name == report.SIZES_FILE:
+        if path.name == layout.SIZES_FILE:
             continue
         loaded = pyperf.BenchmarkSuite.load(str(path))
         runs = [[pyperf.Run(r.values, metadata={**r.get_metadata(), "harness_commit": "abc123-dirty"},

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from pyperf_fixtures import process_suite
 
+from pyperf_fixtures import process_suite
 from scripts import charts, report
 from scripts.stats import geomean_ratio
 
@@ -88,7 +88,7 @@ def test_report_has_the_section_and_both_charts(run_dir: Path):
     svg = (run_dir / "charts" / "pyperformance_time.svg").read_text()
     # verdicts by shape (json_loads faster: up, nbody slower: down), never by a colour that names a variant
     assert charts.VERDICT_MARKERS["better"][0] != charts.VERDICT_MARKERS["worse"][0]
-    assert not set(c for _, c in charts.VERDICT_MARKERS.values()) & (set(charts.COLORS.values()) - {"#000000"})
+    assert not {c for _, c in charts.VERDICT_MARKERS.values()} & (set(charts.COLORS.values()) - {"#000000"})
     assert "#2a9d3f" not in svg and "#c44e52" not in svg
     memory_svg = (run_dir / "charts" / "pyperformance_memory.svg").read_text()
     assert "#b0b0b0" in memory_svg  # fast's memory is unchanged: greyed as not significant

@@ -51,7 +51,9 @@ def test_per_process_bootstrap_interval_covers_the_truth():
         base, pb = correlated_run(rng, 0.0, 10, 3)
         slow, ps = correlated_run(rng, 0.10, 10, 3)
         df = processes.per_process(pd.concat([raw_frame("baseline", "x", base, pb), raw_frame("v", "x", slow, ps)]))
-        cmp = compare(df[df.variant == "v"].value.to_numpy(), df[df.variant == "baseline"].value.to_numpy(), seed=f"c{i}")
+        cmp = compare(
+            df[df.variant == "v"].value.to_numpy(), df[df.variant == "baseline"].value.to_numpy(), seed=f"c{i}"
+        )
         covered += cmp.low <= 1.10 <= cmp.high
     assert 0.85 <= covered / trials <= 0.99  # percentile bootstrap with 10 processes runs a little narrow
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from pyperf_fixtures import jitter, suite
-from scripts import provenance, report, summary
+from scripts import provenance, summary
+from scripts import results_layout as layout
 from scripts.config import Target
 
 
@@ -24,7 +25,12 @@ class Row:
         self.targets = targets
 
 
-VARIANTS = {"baseline": Row(), "io_gil": Row((Target("handoff_lock_cpu", "better"),)), "tight_dict": Row(), "plus": Row()}
+VARIANTS = {
+    "baseline": Row(),
+    "io_gil": Row((Target("handoff_lock_cpu", "better"),)),
+    "tight_dict": Row(),
+    "plus": Row(),
+}
 
 
 def write_run(results: Path, run_id: str, centers: dict[str, float], commit: str = "abc123") -> Path:
@@ -56,7 +62,7 @@ def results(tmp_path: Path) -> Path:
     (dict_run / "plan.json").write_text(json.dumps({"plan": {"variants": ["baseline", "tight_dict"], "quick": True}}))
     for variant, scale in (("baseline", 1.0), ("tight_dict", 0.75)):
         rows = [{"n": n, "keys": "str", "built_by": "insertion", "bytes": (64 + 16 * n) * scale} for n in range(101)]
-        (dict_run / variant / report.SIZES_FILE).write_text(json.dumps({"rows": rows}))
+        (dict_run / variant / layout.SIZES_FILE).write_text(json.dumps({"rows": rows}))
     return root
 
 
@@ -96,7 +102,9 @@ def test_summary_regenerates_byte_identically(results):
 def test_bench_refuses_a_dirty_tree_or_dirty_builds():
     assert provenance.refusal("abc", {"baseline": {"harness_commit": "abc"}}) is None
     assert "uncommitted changes to tracked files" in provenance.refusal("abc-dirty", {})
-    reason = provenance.refusal("abc", {"baseline": {"harness_commit": "abc"}, "io_gil": {"harness_commit": "def-dirty"}})
+    reason = provenance.refusal(
+        "abc", {"baseline": {"harness_commit": "abc"}, "io_gil": {"harness_commit": "def-dirty"}}
+    )
     assert "io_gil" in reason and "baseline" not in reason.split("builds")[1] and "--allow-dirty" in reason
 
 
@@ -110,10 +118,10 @@ def test_matrix_bench_refuses_a_dirty_tree_before_any_build(monkeypatch):
     monkeypatch.setattr(matrix.builder, "resolve", lambda name, flavor: built.append(name) or (_ for _ in ()).throw(
         UsageError("stop here")))
     with pytest.raises(UsageError, match="refused: the harness checkout has uncommitted changes"):
-        matrix.bench(["baseline"], ["giltest"])
+        matrix.bench(["baseline"], ["giltest"], results=Path("unused"))
     assert built == []
     with pytest.raises(UsageError, match="stop here"):
-        matrix.bench(["baseline"], ["giltest"], allow_dirty=True)
+        matrix.bench(["baseline"], ["giltest"], allow_dirty=True, results=Path("unused"))
     assert built == ["baseline"]
 
 

@@ -64,7 +64,7 @@ UBSAN_REPORT = """\
 ../../../src/3.13.5/pristine/Objects/longobject.c:120:5: runtime error: signed integer overflow: 9223372036854775807 + 1 cannot be represented in type 'long int'
     #0 0x1 in long_add ../../../src/3.13.5/pristine/Objects/longobject.c:120
     #1 0x2 in binary_op1 Objects/abstract.c:900
-"""
+"""  # noqa: E501 (a sanitizer's report, verbatim)
 
 
 def test_asan_report_signature_names_the_kind_and_the_access_and_free_sites():
@@ -171,17 +171,29 @@ freed by thread T0 here:
     assert report.signature == "asan: heap-use-after-free in drop_gil / _PyThreadState_DeleteList"
     # which is the flavor's known report of unpatched CPython: counted as baseline's
     assert report.signature in {s for s, _ in TABLE.flavor("asan").known_reports}
-    assert sanitizers.new_signatures([report.as_json()], [], builder.resolve("plus", "asan").flavor.known_signatures) == []
+    assert (
+        sanitizers.new_signatures([report.as_json()], [], builder.resolve("plus", "asan").flavor.known_signatures) == []
+    )
     assert sanitizers.new_signatures([report.as_json()], []) != []
 
 
 def test_flavor_skips_and_known_reports_need_a_reason_and_a_real_name(tmp_path: Path):
     text = (REPO / "variants.toml").read_text()
-    no_reason = text.replace('"CPython gh-154175: a daemon thread in drop_gil reads its thread state freed at finalization (3.13.5 has no fix)"', '" "', 1)
+    no_reason = text.replace(
+        '"CPython gh-154175: a daemon thread in drop_gil reads its thread state freed at finalization '
+        '(3.13.5 has no fix)"',
+        '" "',
+        1,
+    )
     assert no_reason != text
-    for broken, message in ((no_reason, "needs a reason"),
-                            (text.replace("ignore_tests = { \"test.test_threading.", "ignore_tests = { \"test_threading.", 1), "does not look like"),
-                            (text.replace('known_reports = { "asan: heap', 'known_reports = { "heap', 1), "does not look like")):
+    for broken, message in (
+        (no_reason, "needs a reason"),
+        (
+            text.replace("ignore_tests = { \"test.test_threading.", "ignore_tests = { \"test_threading.", 1),
+            "does not look like",
+        ),
+        (text.replace('known_reports = { "asan: heap', 'known_reports = { "heap', 1), "does not look like"),
+    ):
         path = tmp_path / "variants.toml"
         path.write_text(broken)
         with pytest.raises(UsageError, match=message):
@@ -215,7 +227,9 @@ def test_sanitizer_flavors_are_posix_only_and_refused_by_benchmarks():
 def test_tsan_suppressions_are_cpythons_own_file_for_the_build(tmp_path: Path):
     gil = builder.resolve("io_gil", "tsan")
     ft = builder.resolve("freethreaded", "tsan")
-    assert builder.flavor_env(gil, tmp_path)["TSAN_OPTIONS"].startswith(f"suppressions={tmp_path}/Tools/tsan/suppressions.txt")
+    assert builder.flavor_env(gil, tmp_path)["TSAN_OPTIONS"].startswith(
+        f"suppressions={tmp_path}/Tools/tsan/suppressions.txt"
+    )
     assert "suppressions_free_threading.txt" in builder.flavor_env(ft, tmp_path)["TSAN_OPTIONS"]
     assert builder.flavor_env(builder.resolve("io_gil", "release"), tmp_path) == {}
 
@@ -343,7 +357,9 @@ def test_patches_from_builds_under_its_own_name():
 def _outcomes(*oks: bool, failing: frozenset[str] = frozenset()) -> list:
     from scripts import greenthreads
 
-    return [greenthreads.Outcome(f"step {i}", ok, "detail", failing if not ok else frozenset()) for i, ok in enumerate(oks)]
+    return [
+        greenthreads.Outcome(f"step {i}", ok, "detail", failing if not ok else frozenset()) for i, ok in enumerate(oks)
+    ]
 
 
 @pytest.mark.parametrize("base, mine, status", [

@@ -59,7 +59,10 @@ def harness_calls() -> list[tuple[str, str, list[str]]]:
         for step in job["steps"]:
             if "run" not in step:
                 continue
-            env = {k: expand(str(v), {}) for k, v in {**doc.get("env", {}), **job.get("env", {}), **step.get("env", {})}.items()}
+            env = {
+                k: expand(str(v), {})
+                for k, v in {**doc.get("env", {}), **job.get("env", {}), **step.get("env", {})}.items()
+            }
             for line in step["run"].splitlines():
                 if "python -m scripts" in line:
                     command = expand(line, env).split(">>")[0]
