@@ -49,12 +49,17 @@ class Interpreter:
     python: Path
 
 
-def workloads() -> dict[str, int]:
-    """Workload name -> operations per repetition, in the script's order."""
+def _harness_errors(func, *args):
+    """Call the bench module's ``func``; its CountError becomes the harness's HarnessError."""
     try:
-        return _COUNTS.workloads()
+        return func(*args)
     except _COUNTS.CountError as exc:
         raise HarnessError(str(exc)) from exc
+
+
+def workloads() -> dict[str, int]:
+    """Workload name -> operations per repetition, in the script's order."""
+    return _harness_errors(_COUNTS.workloads)
 
 
 def select_workloads(text: str) -> list[str]:
@@ -69,10 +74,7 @@ def select_workloads(text: str) -> list[str]:
 
 def parse_collected(output: str) -> int:
     """The instruction count of callgrind's "Collected : N" line."""
-    try:
-        return _COUNTS.parse_collected(output)
-    except _COUNTS.CountError as exc:
-        raise HarnessError(str(exc)) from exc
+    return _harness_errors(_COUNTS.parse_collected, output)
 
 
 def geomean(ratios: list[float]) -> float:
@@ -89,10 +91,7 @@ def measure(interpreters: list[Interpreter], names: list[str], reps: int, progre
         def step(what: str, label: str = interp.label) -> None:
             if progress:
                 progress(f"{label}: {what}")
-        try:
-            per_interpreter[interp.label] = _COUNTS.measure(str(interp.python), names, reps, step)
-        except _COUNTS.CountError as exc:
-            raise HarnessError(str(exc)) from exc
+        per_interpreter[interp.label] = _harness_errors(_COUNTS.measure, str(interp.python), names, reps, step)
     ops = workloads()
     empty = {label: result["startup"] for label, result in per_interpreter.items()}
     rows = {name: {"ops_per_rep": ops[name],
@@ -105,7 +104,7 @@ def measure(interpreters: list[Interpreter], names: list[str], reps: int, progre
         summary[interp.label] = {"geomean_ratio": geomean(ratios), "max_ratio": max(ratios),
                                  "max_at": names[ratios.index(max(ratios))]}
     return {
-        "meter": "callgrind instructions (Ir) per operation, start-up subtracted",
+        "meter": _COUNTS.METER,
         "reps": reps,
         "reference": reference,
         "interpreters": {i.label: str(i.python) for i in interpreters},

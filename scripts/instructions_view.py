@@ -18,24 +18,23 @@ from .instructions import geomean
 from .results_layout import INSTRUCTIONS_FILE
 
 
+def read(run_dir: Path, variants: list[str]) -> dict[str, dict]:
+    """Each variant's counts file (those that have one), read once."""
+    found = {}
+    for variant in variants:
+        path = run_dir / variant / INSTRUCTIONS_FILE
+        if path.is_file():
+            found[variant] = json.loads(path.read_text())
+    return found
+
+
 def load(run_dir: Path, variants: list[str]) -> pd.DataFrame:
     """Workloads as rows, variants as columns: instructions per operation (absent: missing)."""
-    columns = {}
-    for variant in variants:
-        path = run_dir / variant / INSTRUCTIONS_FILE
-        if path.is_file():
-            columns[variant] = json.loads(path.read_text())["workloads"]
-    return pd.DataFrame(columns)
+    return _counts(read(run_dir, variants))
 
 
-def reps(run_dir: Path, variants: list[str]) -> set[int]:
-    """The repetitions each variant's counts were made with (one value when comparable)."""
-    found = set()
-    for variant in variants:
-        path = run_dir / variant / INSTRUCTIONS_FILE
-        if path.is_file():
-            found.add(int(json.loads(path.read_text())["reps"]))
-    return found
+def _counts(files: dict[str, dict]) -> pd.DataFrame:
+    return pd.DataFrame({variant: data["workloads"] for variant, data in files.items()})
 
 
 def table(counts: pd.DataFrame, reference: str = "baseline") -> pd.DataFrame:
@@ -59,10 +58,11 @@ def table(counts: pd.DataFrame, reference: str = "baseline") -> pd.DataFrame:
 
 def section(run_dir: Path, variants: list[str]) -> list[str]:
     """The report's Markdown lines for the counts, or none when the run has none."""
-    frame = table(load(run_dir, variants))
+    files = read(run_dir, variants)
+    frame = table(_counts(files))
     if frame.empty:
         return []
-    counted = ", ".join(str(r) for r in sorted(reps(run_dir, variants)))
+    counted = ", ".join(str(r) for r in sorted({int(data["reps"]) for data in files.values()}))
     return ["## dict_memory: instructions per operation (callgrind)", "",
             "Instructions the interpreter executes per operation of each workload of "
             "[`instructions_workload.py`](../../../../bench/bm_dict_memory/instructions_workload.py), "
