@@ -92,7 +92,7 @@ def cmd_cross_report(args: argparse.Namespace) -> int:
 
 def cmd_sweep_dict(args: argparse.Namespace) -> int:
     """Build a grid of dict sizings and run dict_memory on each beside baseline."""
-    from .sweep import grid_labels
+    from .sweep_grid import grid_labels
 
     for label in grid_labels():
         builder.resolve(label, args.flavor)  # a bad grid fails before any work

@@ -43,6 +43,7 @@ from .stats import (
     suite_geomean,
     values_of,
 )
+from .sweep_grid import grid_aliases
 
 HANDOFF_PRIMITIVES = ("lock", "condition", "queue")
 SERVER_SCENARIOS = ("c1_close", "c1_keepalive", "c10_close", "c10_keepalive")
@@ -828,8 +829,6 @@ def alias_section(aliases: dict[str, str]) -> list[str]:
     """The report's alias table: alias, full label, what the grid point is (none: no lines)."""
     if not aliases:
         return []
-    from .sweep import grid_aliases
-
     why = {label: point.why for label, point in grid_aliases().items()}
     lines = ["## Variant aliases", "",
              "Long variant labels are shortened in the tables below; the charts' legends use the "
