@@ -352,13 +352,13 @@ def cmd_report(args: argparse.Namespace) -> int:
         run_dir = layout.newest_finished(root, layout.platform_folder(), version)
         if run_dir is None:
             raise UsageError(f"no finished run under {layout.runs_folder(root, version)}; run make bench first")
-    return _in_venv("report", [str(run_dir.resolve()), str(root)])
+    return _in_venv("publish", [str(root.resolve()), str(run_dir.resolve())])
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
     """Regenerate results/SUMMARY.md from every finished run's JSON."""
     results = Path(args.results) if args.results else layout.DEFAULT_ROOT
-    return _in_venv("summary", [str(results.resolve())])
+    return _in_venv("publish", [str(results.resolve())])
 
 
 def cmd_instructions(args: argparse.Namespace) -> int:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +24,6 @@ import pandas as pd
 
 from . import charts, instructions_view, processes, provenance, server_joint
 from . import results_layout as layout
-from .errors import run_entry_point
 from .stats import (
     ALPHA,
     DELTA,
@@ -1051,21 +1049,3 @@ def write_index(results: Path) -> Path:
         text = "# Published runs\n\n" + block + "\n"
     path.write_text(text)
     return path
-
-
-def main(argv: list[str]) -> int:
-    """python -m scripts.report RUN_DIR [RESULTS_DIR]"""
-    run_dir = Path(argv[0]).resolve()
-    report = write_report(run_dir)
-    print(f"report: {report}")
-    if len(argv) > 1:
-        from . import summary
-
-        results = Path(argv[1]).resolve()
-        print(f"index: {write_index(results)}")
-        print(f"summary: {summary.write(results)}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(run_entry_point(main, sys.argv[1:]))

@@ -22,7 +22,7 @@ from .sweep_grid import GRID, grid_labels
 
 def main(argv: list[str]) -> int:
     args = options.add(argparse.ArgumentParser(prog="python -m scripts sweep-dict"), options.SWEEP).parse_args(argv)
-    from . import matrix, report
+    from . import matrix, publish
     from . import results_layout as layout
 
     results = Path(args.results).resolve() if args.results else layout.DEFAULT_ROOT
@@ -32,8 +32,7 @@ def main(argv: list[str]) -> int:
         ui.step(f"  {label} ({point.alias}): {point.why}")
     run_dir = matrix.bench(labels, ["dict_memory"], args.flavor, args.quick, args.jobs, allow_dirty=args.allow_dirty,
                            results=results)
-    ui.step(f"report: {ui.shown(report.write_report(run_dir))}")
-    report.write_index(results)
+    publish.run(run_dir, results)
     return 0
 
 
