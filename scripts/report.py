@@ -962,7 +962,7 @@ def write_report(run_dir: Path) -> Path:
         (
             "testserver: open-loop latency, and the load generator beside the server (joint records)",
             server_joint.table(
-                server_joint.load(run_dir, variants), variants, lambda m, v: median_ms(df, m, v) + versus(table, m, v)
+                server_joint.load(run_dir), variants, lambda m, v: median_ms(df, m, v) + versus(table, m, v)
             ),
         ),
     ]
