@@ -12,14 +12,13 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from . import build as builder
 from . import deps, options, patches, provenance, regrtest, source, ui
 from . import results_layout as layout
 from .config import CHECK_NAMES, DEFAULT_FLAVOR, ROOT, load_pin, load_table
-from .errors import HarnessError, UsageError, report_error, run_entry_point
+from .errors import UsageError, run_entry_point
 
 
 def _table():
@@ -92,7 +91,7 @@ def cmd_cross_report(args: argparse.Namespace) -> int:
 
 def cmd_sweep_dict(args: argparse.Namespace) -> int:
     """Build a grid of dict sizings and run dict_memory on each beside baseline."""
-    from .sweep import grid_labels
+    from .sweep_grid import grid_labels
 
     for label in grid_labels():
         builder.resolve(label, args.flavor)  # a bad grid fails before any work
@@ -169,113 +168,19 @@ def variants_markdown(table) -> str:
     return "\n".join(rows)
 
 
-LINT_PATHS = ("scripts", "bench", "tests")  # what ruff checks, with the rules of ruff.toml
-
-
-def run_lint(python: Path) -> int:
-    """ruff (pinned in requirements.txt) over the harness under the venv's ``python``.
-
-    Its findings are printed as ruff prints them (file:line: rule and message), so the
-    step's failure says what to fix; the exit status is ruff's (1 on any finding).
-    """
-    return subprocess.run([str(python), "-m", "ruff", "check", *LINT_PATHS], cwd=ROOT).returncode
-
-
 def cmd_test(args: argparse.Namespace) -> int:
-    """The one test command: harness tests, lint, patch lint, build and regrtest every variant, verification checks."""
+    """The one test command: the steps of scripts/steps.py's MAKE_TEST, for the chosen variants."""
+    from . import steps
+
     _, table = _table()
     names = args.variants.split() if args.variants else list(table.variants)
     for name in names:
         table.variant(name)  # unknown names fail before any work
-    python = deps.ensure_all()
-    steps: list[tuple[str, object]] = [
-        (
-            "the harness's own tests (pytest)",
-            lambda: subprocess.run([str(python), "-m", "pytest", "-q", "tests"], cwd=ROOT).returncode,
-        ),
-        ("lint (ruff)", lambda: run_lint(python)),
-        ("lint the patch series", lambda: cmd_lint_patches(args)),
-    ]
-    for name in [n for n in names if not table.variants[n].build_of]:  # a runtime variant has no build of its own
-        tests = list(table.variants[name].regrtest)
-        steps.append((f"regrtest {name} (release): {' '.join(tests)}",
-                      lambda n=name, t=tests: regrtest.regrtest(n, DEFAULT_FLAVOR, t, False, args.jobs)))
-    from . import condvar_verify, dict_defaults
-
-    if any(dict_defaults.dict_sizing.PATCH in table.variants[n].patches for n in names):
-        steps.append(
-            ("the dict-sizing patch at upstream's knobs gives upstream's sizes", lambda: dict_defaults.check(args.jobs))
-        )
-    if condvar_verify.VARIANT in names:
-        steps.append(("verify-condvar: spin model + stress (plain, fallback, TSan, helgrind)",
-                      lambda: condvar_verify.verify(condvar_verify.VARIANT, args.jobs)))
-    steps += check_steps(table, names, list(CHECK_NAMES), make_test_only=True, jobs=args.jobs)
-    smoke = ["baseline", "freethreaded"] if "freethreaded" in names else names[:1]
-    # The smoke run is never published (it lands in build/), so a working tree with
-    # uncommitted changes, the usual state while developing, must not fail make test.
-    smoke_args = [
-        "--variants",
-        " ".join(smoke),
-        "--quick",
-        "--allow-dirty",
-        "--results",
-        str(ROOT / "build" / "smoke-results"),
-    ]
-    steps.append((f"smoke run of the benchmark matrix, QUICK, on {' and '.join(smoke)} (into build/smoke-results)",
-                  lambda: _in_venv("matrix", smoke_args)))
-    return run_steps("make test", steps)
-
-
-def check_steps(
-    table, names: list[str], wanted: list[str], make_test_only: bool, jobs: int | None
-) -> list[tuple[str, object]]:
-    """The verification checks as steps: baseline first on the union of each check's tests, then each variant."""
-    from . import checks
-
-    planned = checks.plan(table, names, wanted, make_test_only)
-    steps: list[tuple[str, object]] = []
-    for check in checks.CHECKS.values():
-        mine = [p for p in planned if p.check is check]
-        if not mine:
-            continue
-        union = checks.baseline_selection(mine, check.name)
-        if union:  # one baseline run covers every variant's selection
-            steps.append((f"{check.name} baseline (the reference): {' '.join(union)}",
-                          lambda c=check, u=union: regrtest.regrtest("baseline", c.flavor, u, False, jobs, reuse=True)))
-        for p in mine:
-            def run(p=p) -> tuple[int, str]:
-                status = p.check.run(p.variant, list(table.variants[p.variant].regrtest), jobs)
-                counted, verdict = checks.judge(p, status)
-                if verdict == "known":
-                    print(f"{p.label}: fails, as variants.toml marks it known-failing: {p.known_failure}")
-                return counted, verdict
-            steps.append((p.label, run))
-    return steps
-
-
-def run_steps(title: str, steps: list[tuple[str, object]]) -> int:
-    """Run labelled steps in order, each to its end whatever the others did; print a summary; 1 if any failed."""
-    started = time.monotonic()
-    done: list[tuple[str, str, float]] = []
-    for number, (label, func) in enumerate(steps, 1):
-        ui.step(f"{title} {number}/{len(steps)}: {label}")
-        t0 = time.monotonic()
-        try:
-            outcome = func()
-        except HarnessError as exc:
-            outcome = report_error(exc)
-        status, verdict = outcome if isinstance(outcome, tuple) else (outcome, "ok" if outcome == 0 else "FAIL")
-        done.append((label, verdict if status == 0 or verdict.startswith("FAIL") else "FAIL", time.monotonic() - t0))
-    print(f"\n{title} summary:")
-    for label, verdict, seconds in done:
-        print(f"  {verdict:5} {label} ({ui.format_duration(seconds)})")
-    failed = sum(1 for _, verdict, _ in done if verdict.startswith("FAIL"))
-    known = sum(1 for _, verdict, _ in done if verdict == "known")
-    print(f"  total time: {ui.format_duration(time.monotonic() - started)}")
-    print(
-        f"{title.replace(' ', '-')}: {len(done) - failed} passed ({known} known failure(s) among them), {failed} failed"
-    )
-    return 1 if failed else 0
+    if args.list:
+        print(steps.markdown(steps.MAKE_TEST, steps.Context(table, names, args.jobs)))
+        return 0
+    ctx = steps.Context(table, names, args.jobs, python=deps.ensure_all(), parser=parser)
+    return steps.run_steps("make test", steps.plan(steps.MAKE_TEST, ctx))
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -288,10 +193,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
     unknown = [c for c in wanted if c not in CHECK_NAMES]
     if unknown:
         raise UsageError(f"unknown check(s) {unknown}; valid checks: {', '.join(CHECK_NAMES)}")
-    steps = check_steps(table, names, wanted, make_test_only=False, jobs=args.jobs)
-    if not steps:
+    from . import steps
+
+    planned = steps.plan(steps.verify_rows(wanted), steps.Context(table, names, args.jobs))
+    if not planned:
         raise UsageError(f"none of {', '.join(names)} asks for {', '.join(wanted)} (see checks in variants.toml)")
-    return run_steps("make verify", steps)
+    return steps.run_steps("make verify", planned)
 
 
 def cmd_green_threads(args: argparse.Namespace) -> int:
@@ -352,13 +259,13 @@ def cmd_report(args: argparse.Namespace) -> int:
         run_dir = layout.newest_finished(root, layout.platform_folder(), version)
         if run_dir is None:
             raise UsageError(f"no finished run under {layout.runs_folder(root, version)}; run make bench first")
-    return _in_venv("report", [str(run_dir.resolve()), str(root)])
+    return _in_venv("publish", [str(root.resolve()), str(run_dir.resolve())])
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
     """Regenerate results/SUMMARY.md from every finished run's JSON."""
     results = Path(args.results) if args.results else layout.DEFAULT_ROOT
-    return _in_venv("summary", [str(results.resolve())])
+    return _in_venv("publish", [str(results.resolve())])
 
 
 def cmd_instructions(args: argparse.Namespace) -> int:
@@ -488,6 +395,8 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--variants", default="", help="limit to these variants (default: all)")
     p.add_argument("--jobs", type=int, default=None)
+    p.add_argument("--list", action="store_true",
+                   help="print the steps (what each runs, for which variants, how many) and run nothing")
     return top
 
 

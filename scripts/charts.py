@@ -24,6 +24,7 @@ import pandas as pd  # noqa: E402
 
 from .dict_sizing import parse_slug  # noqa: E402
 from .stats import PYPERFORMANCE_SOURCE, rate, rate_stat, ratio_ci, suite_geomean, values_of  # noqa: E402
+from .sweep_grid import grid_aliases  # noqa: E402
 
 # Okabe-Ito, the colour-blind-safe palette: one fixed colour per variant of variants.toml, in
 # every chart of every run (grey for the A/A row). Labels outside the table (swept dict
@@ -450,8 +451,6 @@ def short_label(variant: str) -> str:
     ``tight_dict+dict-growth3_2`` (a grid point) -> ``growth 3/2``;
     ``tight_dict+dict-growth9_8-entries_min2`` -> ``tight_dict growth 9/8, entries_min 2``.
     """
-    from .sweep import grid_aliases
-
     point = grid_aliases().get(variant)
     if point is not None:
         return point.alias

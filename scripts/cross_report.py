@@ -9,6 +9,11 @@ one chart panel per platform. What differs between the platforms' measurements (
 generator, what the memory meter reads, cores) is listed above the figures, because
 the same benchmark name does not always measure the same quantity.
 
+Reading and rendering are apart: ``read`` gathers from the runs everything the report
+shows (a ``CrossRuns``: the platforms, the run picked for each figure, the merged ratios
+and the measurement notes) and writes nothing; ``render`` draws the charts and writes
+report.md and ratios.json from it alone.
+
 Runs under the harness venv: ``python -m scripts.cross_report RESULTS_ROOT [--out DIR]``.
 """
 
@@ -116,14 +121,44 @@ def side_by_side(ratios: pd.DataFrame, platforms: list[str]) -> pd.DataFrame:
     return wide
 
 
-def write(results: Path, out: Path, version: str) -> Path:
-    """Write out/report.md and out/charts/ from the finished runs under ``results``."""
-    refs = finished_runs(results, version)
-    picked = pick_runs(refs)
+@dataclass(frozen=True)
+class CrossRuns:
+    """What the cross-platform report shows, as read from the runs; nothing is drawn or written."""
+
+    version: str
+    platforms: list[str]
+    picked: dict[tuple[str, str, str], RunRef]  # (platform, variant, result file) -> the run it comes from
+    ratios: pd.DataFrame  # merged_ratios: one row per platform, variant and benchmark
+    notes: dict[str, dict[str, str]]  # platform -> MEASUREMENT_KEYS' description -> the values seen
+
+    def runs_used(self) -> dict[tuple[str, str, Path], list[str]]:
+        """(platform, variant, run folder) -> the result files taken from that run, sorted."""
+        grouped: dict[tuple[str, str, Path], list[str]] = {}
+        for (platform, variant, source), ref in sorted(self.picked.items()):
+            grouped.setdefault((platform, variant, ref.path), []).append(source)
+        return grouped
+
+
+def read(results: Path, version: str) -> CrossRuns:
+    """Everything the report needs from the finished runs of ``version`` under ``results``."""
+    picked = pick_runs(finished_runs(results, version))
     platforms = sorted({platform for platform, _, _ in picked})
     if len(platforms) == 0:
         raise HarnessError(f"cross-report: no finished run of CPython {version} under {results}")
-    ratios = merged_ratios(picked)
+    seen: dict[str, dict[str, set[str]]] = {platform: {} for platform in platforms}
+    for ref in {(platform, ref.path): ref for (platform, _, _), ref in picked.items()}.values():
+        for key, value in measurement_notes(ref.path).items():
+            seen[ref.platform].setdefault(MEASUREMENT_KEYS[key], set()).add(value)
+    notes = {p: {what: ", ".join(sorted(values)) for what, values in n.items()} for p, n in seen.items()}
+    return CrossRuns(version, platforms, picked, merged_ratios(picked), notes)
+
+
+def render(runs: CrossRuns, out: Path, results_shown: str) -> Path:
+    """Write out/report.md, out/charts/ and out/ratios.json from ``runs``; return report.md's path.
+
+    ``results_shown`` is the results root as the report's regenerate line names it.
+    """
+    version, platforms, ratios = runs.version, runs.platforms, runs.ratios
     out.mkdir(parents=True, exist_ok=True)
     chart_files: list[Path] = []
     xlabel = "ratio to baseline (times: rate, >1 faster; bytes: size, <1 smaller)"
@@ -142,25 +177,15 @@ def write(results: Path, out: Path, version: str) -> Path:
              "with the variant interleaved beside that run's own baseline; values of two machines are never "
              "compared. Times: rate ratio (above 1 is faster). Bytes: variant/baseline (below 1 is smaller). "
              "95% bootstrap interval; ▲ better and ▼ worse are significant at 5% (Welch's t-test). "
-             f"Regenerate with `python -m scripts cross-report --results {_shown(results)}`.", "",
+             f"Regenerate with `python -m scripts cross-report --results {results_shown}`.", "",
              "## Runs used", "", "| platform | variant | results | run |", "|---|---|---|---|"]
-    grouped: dict[tuple[str, str, Path], list[str]] = {}
-    for (platform, variant, source), ref in sorted(picked.items()):
-        grouped.setdefault((platform, variant, ref.path), []).append(source)
-    for (platform, variant, path), sources in grouped.items():
+    for (platform, variant, path), sources in runs.runs_used().items():
         rel = Path(os.path.relpath(path / layout.REPORT_FILE, out)).as_posix()
         lines.append(f"| {platform} | {variant} | {', '.join(sources)} | [{path.name}]({rel}) |")
     lines += ["", "## How each platform measured", "",
               "The same benchmark name can measure a different quantity: Windows' working set is not Linux's "
               "resident set, and the load generator's own speed enters requests/s.", ""]
-    notes = {platform: {} for platform in platforms}
-    for ref in {(platform, ref.path): ref for (platform, _, _), ref in picked.items()}.values():
-        platform = ref.platform
-        for key, value in measurement_notes(ref.path).items():
-            notes[platform].setdefault(MEASUREMENT_KEYS[key], set()).add(value)
-    note_table = pd.DataFrame({p: {k: ", ".join(sorted(v)) for k, v in n.items()} for p, n in notes.items()}).fillna(
-        "–"
-    )
+    note_table = pd.DataFrame(runs.notes).fillna("–")
     lines += [report.md_table(note_table, "what"), ""]
     lines += ["## Ratios side by side", "", report.md_table(side_by_side(ratios, platforms), "variant: benchmark"), ""]
     lines += ["## Charts", ""] + [f"![{p.stem}](charts/{p.name})" for p in chart_files if p.suffix == ".png"]
@@ -168,6 +193,11 @@ def write(results: Path, out: Path, version: str) -> Path:
     path.write_text("\n".join(lines) + "\n")
     (out / "ratios.json").write_text(ratios.to_json(orient="records", indent=1) + "\n")
     return path
+
+
+def write(results: Path, out: Path, version: str) -> Path:
+    """Write out/report.md and out/charts/ from the finished runs under ``results``."""
+    return render(read(results, version), out, _shown(results))
 
 
 def _shown(path: Path) -> str:

@@ -1,7 +1,7 @@
 """Errors the harness reports to the user: a message and an exit status, no traceback.
 
 Every command ends the same way, whether it is ``python -m scripts <command>`` or a
-venv-side module (``python -m scripts.matrix``, ``scripts.report``, ...): through
+venv-side module (``python -m scripts.matrix``, ``scripts.publish``, ...): through
 ``run_entry_point``, which turns a HarnessError into ``error: <message>`` and its exit
 status, and an interruption into 130. ``make test``'s steps report a failing step with
 ``report_error`` too, so the message looks the same wherever it comes from.

@@ -387,11 +387,9 @@ def main(argv: list[str]) -> int:
         variants.insert(0, "baseline")  # every ratio is against it
     run_dir = bench(variants, args.bench.split() or None, args.flavor, args.quick, args.jobs, args.pyperformance,
                     allow_dirty=args.allow_dirty, results=results)
-    from . import report, summary
+    from . import publish
 
-    ui.step(f"report: {ui.shown(report.write_report(run_dir))}")
-    report.write_index(results)
-    ui.step(f"summary: {ui.shown(summary.write(results))}")
+    publish.run(run_dir, results)
     return 0
 
 

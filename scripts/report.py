@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +24,6 @@ import pandas as pd
 
 from . import charts, instructions_view, processes, provenance, server_joint
 from . import results_layout as layout
-from .errors import run_entry_point
 from .stats import (
     ALPHA,
     DELTA,
@@ -43,6 +41,7 @@ from .stats import (
     suite_geomean,
     values_of,
 )
+from .sweep_grid import grid_aliases
 
 HANDOFF_PRIMITIVES = ("lock", "condition", "queue")
 SERVER_SCENARIOS = ("c1_close", "c1_keepalive", "c10_close", "c10_keepalive")
@@ -828,8 +827,6 @@ def alias_section(aliases: dict[str, str]) -> list[str]:
     """The report's alias table: alias, full label, what the grid point is (none: no lines)."""
     if not aliases:
         return []
-    from .sweep import grid_aliases
-
     why = {label: point.why for label, point in grid_aliases().items()}
     lines = ["## Variant aliases", "",
              "Long variant labels are shortened in the tables below; the charts' legends use the "
@@ -965,7 +962,7 @@ def write_report(run_dir: Path) -> Path:
         (
             "testserver: open-loop latency, and the load generator beside the server (joint records)",
             server_joint.table(
-                server_joint.load(run_dir, variants), variants, lambda m, v: median_ms(df, m, v) + versus(table, m, v)
+                server_joint.load(run_dir), variants, lambda m, v: median_ms(df, m, v) + versus(table, m, v)
             ),
         ),
     ]
@@ -1052,21 +1049,3 @@ def write_index(results: Path) -> Path:
         text = "# Published runs\n\n" + block + "\n"
     path.write_text(text)
     return path
-
-
-def main(argv: list[str]) -> int:
-    """python -m scripts.report RUN_DIR [RESULTS_DIR]"""
-    run_dir = Path(argv[0]).resolve()
-    report = write_report(run_dir)
-    print(f"report: {report}")
-    if len(argv) > 1:
-        from . import summary
-
-        results = Path(argv[1]).resolve()
-        print(f"index: {write_index(results)}")
-        print(f"summary: {summary.write(results)}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(run_entry_point(main, sys.argv[1:]))

@@ -92,6 +92,16 @@ def result_path(run_dir: Path, variant: str, label: str) -> Path:
     return run_dir / variant / result_name(label)
 
 
+def bench_results(run_dir: Path, bench: str) -> list[tuple[str, Path]]:
+    """(variant, merged result) of every job of the bench/ benchmark ``bench`` that the run
+    holds: variants in the plan's order, each variant's results sorted by name."""
+    found = []
+    for vdir in variant_dirs(run_dir):
+        paths = sorted(result_path(run_dir, vdir.name, job.label) for job in JOBS[bench])
+        found += [(vdir.name, path) for path in paths if path.is_file()]
+    return found
+
+
 def sidecar_path(path: Path) -> Path:
     """The JSON-lines file beside a chunk or a merged result (roundN.joint.jsonl, giltest.joint.jsonl)."""
     return path.with_suffix(".joint.jsonl")

@@ -20,31 +20,33 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import results_layout as layout
 from .stats import median_ci
 
+BENCH = "testserver"  # the benchmark whose results carry the records
 JOINT_KEY = "testserver_joint"
 OPEN_LOOP = ("open_loop", "open_loop_cpu")
 STEAL_FLAG = 0.05   # share of all CPUs' time stolen by the host during a value
 LOADGEN_FLAG = 0.5  # share of one core used by the load generator during a value
 
 
-def load(run_dir: Path, variants: list[str]) -> pd.DataFrame:
-    """One row per measured testserver value (warmups dropped): variant, benchmark, scenario,
-    process (the run's index, as ``report.load_raw`` numbers them) and the record's fields."""
+def load(run_dir: Path) -> pd.DataFrame:
+    """One row per measured testserver value of the run (warmups dropped): variant, benchmark,
+    scenario, process (the run's index, as ``report.load_raw`` numbers them) and the record's
+    fields. The run's testserver results are found through scripts/results_layout.py."""
     import pyperf
 
     rows = []
-    for variant in variants:
-        for path in sorted((run_dir / variant).glob("testserver*.json")):
-            for bench in pyperf.BenchmarkSuite.load(str(path)):
-                for process, run in enumerate(bench.get_runs()):
-                    text = run.get_metadata().get(JOINT_KEY)
-                    if not text:
-                        continue
-                    records = json.loads(text)[len(run.warmups or ()):]
-                    name = bench.get_name()
-                    rows += [{"variant": variant, "benchmark": name, "scenario": name.split(".")[0],
-                              "process": process, **rec} for rec in records]
+    for variant, path in layout.bench_results(run_dir, BENCH):
+        for bench in pyperf.BenchmarkSuite.load(str(path)):
+            for process, run in enumerate(bench.get_runs()):
+                text = run.get_metadata().get(JOINT_KEY)
+                if not text:
+                    continue
+                records = json.loads(text)[len(run.warmups or ()):]
+                name = bench.get_name()
+                rows += [{"variant": variant, "benchmark": name, "scenario": name.split(".")[0],
+                          "process": process, **rec} for rec in records]
     return pd.DataFrame(rows)
 
 

@@ -12,7 +12,6 @@ says whether a run's benchmark code is still the current one: ``scripts.provenan
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +20,6 @@ import pandas as pd
 
 from . import provenance, report
 from . import results_layout as layout
-from .errors import run_entry_point
 
 SUMMARY_FILE = "SUMMARY.md"
 NOT_MEASURED = "not measured"
@@ -300,13 +298,3 @@ def write(results: Path, variant_rows: dict | None = None) -> Path:
     path = results / SUMMARY_FILE
     path.write_text(render(results, rows))
     return path
-
-
-def main(argv: list[str]) -> int:
-    """python -m scripts.summary RESULTS_DIR"""
-    print(f"summary: {write(Path(argv[0]).resolve())}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(run_entry_point(main, sys.argv[1:]))

@@ -120,6 +120,32 @@ def test_report_has_a_column_per_platform_a_faceted_chart_and_the_meters(results
     assert set(records.platform) == {"linux-x86_64-4cpu", "windows-amd64-4cpu"}
 
 
+
+def test_reading_the_runs_needs_no_rendering(results: Path, tmp_path: Path, monkeypatch):
+    """read() gathers what the report shows, and draws and writes nothing."""
+    monkeypatch.setattr(cross_report.charts, "ratio_dots", lambda *a, **k: pytest.fail("read() drew a chart"))
+    before = sorted(results.rglob("*"))
+    runs = cross_report.read(results, VERSION)
+    assert sorted(results.rglob("*")) == before
+    assert runs.version == VERSION and runs.platforms == ["linux-x86_64-4cpu", "windows-amd64-4cpu"]
+    used = {(platform, variant, path.name): sources for (platform, variant, path), sources in runs.runs_used().items()}
+    assert used == {
+        ("linux-x86_64-4cpu", "io_gil", "20261201T000000Z"): ["dict_memory.memory", "giltest"],
+        ("linux-x86_64-4cpu", "tight_dict", "20261201T010000Z"): ["dict_memory.memory", "giltest"],
+        ("windows-amd64-4cpu", "io_gil", "20261201T000000Z"): ["dict_memory.memory", "giltest"],
+    }
+    assert runs.notes["windows-amd64-4cpu"]["dict_memory's rss meter"] == "working set (GetProcessMemoryInfo)"
+    assert runs.notes["linux-x86_64-4cpu"]["HTTP load generator"] == "ab 2.3"
+    assert set(runs.ratios.platform) == set(runs.platforms)
+
+
+def test_rendering_needs_only_what_was_read(results: Path, tmp_path: Path):
+    """render() writes the same report from a CrossRuns as write() does from the runs."""
+    runs = cross_report.read(results, VERSION)
+    rendered = cross_report.render(runs, tmp_path / "a", "collected").read_text()
+    assert rendered == cross_report.write(results, tmp_path / "b", VERSION).read_text()
+    assert "--results collected`" in rendered
+
 def test_no_finished_run_is_a_clear_error(tmp_path: Path):
     with pytest.raises(HarnessError, match="no finished run"):
         cross_report.write(tmp_path, tmp_path / "out", VERSION)

@@ -6,7 +6,7 @@ import pytest
 
 from conftest import run_cli
 from scripts import build as builder
-from scripts import dict_sizing, sweep
+from scripts import dict_sizing, sweep_grid
 from scripts.errors import UsageError
 
 
@@ -134,8 +134,8 @@ def test_cli_refuses_a_bad_dict_setting_with_exit_2():
 
 
 def test_sweep_grid_is_valid_and_holds_the_naive_seed_preset_and_tight_dict():
-    labels = sweep.grid_labels()
-    assert len(labels) == len(set(labels)) == len(sweep.GRID)
+    labels = sweep_grid.grid_labels()
+    assert len(labels) == len(set(labels)) == len(sweep_grid.GRID)
     assert "tight_dict" in labels
     seed = builder.resolve(labels[0], "release").dict_sizing
     assert seed is not None and dict_sizing.describe(seed) == "log_minsize=2 load=4/5 growth=3/2"

@@ -10,23 +10,23 @@ from conftest import REPO
 
 
 def test_make_test_has_a_ruff_step_that_runs_ruff_over_the_harness(monkeypatch):
-    from scripts import __main__ as cli
+    from scripts import steps
+    from scripts.config import ROOT, load_table
 
+    table = load_table()
+    ctx = steps.Context(table, ["baseline"], None, python=Path("venv-python"))
+    planned = steps.plan(steps.MAKE_TEST, ctx)
+    assert [label for label, _ in planned][:2] == ["the harness's own tests (pytest)", "lint (ruff)"]
     captured: dict = {}
-    monkeypatch.setattr(cli.deps, "ensure_all", lambda: Path("venv-python"))
-    monkeypatch.setattr(cli, "run_steps", lambda title, steps: captured.update(steps=steps) or 0)
-    assert cli.main(["test", "--variants", "baseline"]) == 0
-    labels = [label for label, _ in captured["steps"]]
-    assert labels[:2] == ["the harness's own tests (pytest)", "lint (ruff)"]
 
     class Done:
         returncode = 1  # ruff found something: the step fails
 
-    monkeypatch.setattr(cli.subprocess, "run", lambda cmd, cwd: captured.update(cmd=cmd, cwd=cwd) or Done())
-    lint = dict(captured["steps"])["lint (ruff)"]
+    monkeypatch.setattr(steps.subprocess, "run", lambda cmd, cwd: captured.update(cmd=cmd, cwd=cwd) or Done())
+    lint = dict(planned)["lint (ruff)"]
     assert lint() == 1
     assert captured["cmd"] == ["venv-python", "-m", "ruff", "check", "scripts", "bench", "tests"]
-    assert captured["cwd"] == cli.ROOT
+    assert captured["cwd"] == ROOT
 
 
 def test_ruff_is_pinned_exactly_and_configured_at_the_top():

@@ -70,6 +70,21 @@ def test_variant_folders_follow_the_plan_and_pyperf_files_skip_own_formats(tmp_p
     assert [p.parent.name for p in layout.run_pyperf_files(run)] == ["a", "baseline"]
 
 
+
+def test_bench_results_are_one_benchmarks_merged_files_in_plan_order(tmp_path):
+    run = _run(tmp_path, "p", "v", "r", variants=("baseline", "missing", "a", "empty"))
+    for variant in ("a", "baseline", "empty"):
+        (run / variant).mkdir()
+    for variant in ("a", "baseline"):
+        for label in ("testserver", "giltest", "dict_memory.speed", "dict_memory.memory"):
+            layout.result_path(run, variant, label).write_text("{}")
+    (run / "a" / "testserver.tmp.json").write_text("{}")  # not a job's result
+    assert layout.bench_results(run, "testserver") == [("baseline", run / "baseline" / "testserver.json"),
+                                                       ("a", run / "a" / "testserver.json")]
+    assert [(v, p.name) for v, p in layout.bench_results(run, "dict_memory")] == [
+        ("baseline", "dict_memory.memory.json"), ("baseline", "dict_memory.speed.json"),
+        ("a", "dict_memory.memory.json"), ("a", "dict_memory.speed.json")]
+
 def test_no_module_holds_a_mutable_results_root():
     for module in (matrix, sweep, layout):
         assert not hasattr(module, "set_results_root") and not hasattr(module, "RESULTS")

@@ -62,7 +62,7 @@ def run_dir(tmp_path: Path) -> Path:
 
 
 def test_warmups_are_dropped_and_each_process_is_one_sample(run_dir):
-    joint = server_joint.load(run_dir, ["baseline", "io"])
+    joint = server_joint.load(run_dir)
     # 2 variants x 2 benchmarks x 2 processes x 2 values; the 8 warmup records are gone
     assert len(joint) == 16
     assert set(joint.scenario) == {"open_loop_cpu", "c10_keepalive_cpu"}

@@ -142,17 +142,22 @@ def test_make_test_smoke_run_is_not_refused_for_a_dirty_tree(monkeypatch):
     Before the fix, `make test` on a tree with uncommitted changes (or with builds made
     from one) failed its last step with "make bench refused".
     """
-    from scripts import __main__ as cli
+    from scripts import steps
+    from scripts.config import ROOT, load_table
 
     captured = {}
-    monkeypatch.setattr(cli.deps, "ensure_all", lambda: Path("python"))
-    monkeypatch.setattr(cli, "run_steps", lambda title, steps: captured.update(steps=steps) or 0)
-    monkeypatch.setattr(cli, "_in_venv", lambda module, argv: captured.update(module=module, argv=argv) or 0)
-    assert cli.main(["test", "--variants", "baseline"]) == 0
-    label, smoke = captured["steps"][-1]
+
+    class Done:
+        returncode = 0
+
+    monkeypatch.setattr(steps.subprocess, "run", lambda cmd, cwd: captured.update(cmd=cmd, cwd=cwd) or Done())
+    label, smoke = steps.plan(steps.MAKE_TEST, steps.Context(load_table(), ["baseline"], None, python=Path("py")))[-1]
     assert label.startswith("smoke run of the benchmark matrix")
-    smoke()
-    assert captured["module"] == "matrix" and "--allow-dirty" in captured["argv"] and "--quick" in captured["argv"]
+    assert smoke() == 0
+    assert captured["cmd"][:3] == ["py", "-m", "scripts.matrix"] and captured["cwd"] == ROOT
+    assert "--allow-dirty" in captured["cmd"] and "--quick" in captured["cmd"]
+    results = captured["cmd"][captured["cmd"].index("--results") + 1]
+    assert Path(results).parts[0] == "build"  # relative to the project (cwd), never results/
 
 
 def _rev(name: str) -> str:
