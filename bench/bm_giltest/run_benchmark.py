@@ -166,7 +166,15 @@ lasts 0.1-0.2 s.  HANDOFFS_PER_VALUE = 100 keeps a handoff_*_cpu or
 in the other mode a value lasts a few ms.  Measured on a noisy, shared
 2-core machine (load average 2-3 from other jobs) with the baseline (GIL)
 CPython 3.13.5 build, whole script: `--fast` 1 min 05 s, default
-(no --fast) 3 min 02 s; free-threaded 3.13.5 build, `--fast`: 1 min 28 s.
+(no --fast) 3 min 02 s; free-threaded 3.13.5 build, `--fast`: 1 min 28 s
+(both before the mixed_io_cpu_* and compute_release* rows).  Those 15
+benchmarks: a mixed_io_cpu_* value lasts about 0.35 s (2 x MIXED_SOLO +
+MIXED_WINDOW, up to MIXED_CAP more, and the GIL waits of waking threads), a
+compute_release_cpu* value CPU_WINDOW; on the same kind of machine with
+builds running beside (load average 4-7), the 15 took 23-25 s in one
+invocation with --processes 1 (as `make bench QUICK=1` runs it: 1 warmup + 3
+values) and 34 s with --processes 2 --values 2 (one round of a full run,
+which has 5).
 
 Every thread a benchmark starts is stopped (CPU threads by a flag) and joined
 inside the timed function, every blocking wait has a timeout (a bug raises
