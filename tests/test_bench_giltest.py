@@ -260,7 +260,9 @@ def test_the_sender_paces_by_an_absolute_schedule():
     assert sorted(sent) == list(range(n))
     lateness = [sent[i] - sent[0] - i * gap for i in range(n)]   # ns behind the schedule, from datagram 0
     first, last = statistics.median(lateness[: n // 4]), statistics.median(lateness[-n // 4:])
-    assert last - first < 2_000_000                              # 200 oversleeps of ~60 us would be 12 ms
+    # sleeping one gap after each send would add every oversleep (timer slack, ~50-80 us on
+    # Linux): about 150 of them, 8 ms or more, between the two quarters' medians
+    assert last - first < 4_000_000
 
 
 def test_hashing_beside_a_cpu_thread_counts_both_threads_over_one_window(monkeypatch, tmp_path: Path):
