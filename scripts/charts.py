@@ -23,7 +23,15 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from .dict_sizing import parse_slug  # noqa: E402
-from .stats import PYPERFORMANCE_SOURCE, rate, rate_stat, ratio_ci, suite_geomean, values_of  # noqa: E402
+from .stats import (  # noqa: E402
+    PYPERFORMANCE_SOURCE,
+    bootstrap_ci,
+    rate,
+    rate_stat,
+    ratio_ci,
+    suite_geomean,
+    values_of,
+)
 from .sweep_grid import grid_aliases  # noqa: E402
 
 # Okabe-Ito, the colour-blind-safe palette: one fixed colour per variant of variants.toml, in
@@ -96,8 +104,10 @@ def _save(fig, folder: Path, name: str, footer: str = "") -> list[Path]:
 HIGHER = "higher is better →"
 LOWER = "← lower is better"
 HANDOFF_PRIMITIVES = ("lock", "condition", "queue")
-GILTEST_OTHERS = ("cpu_1thread", "cpu_2threads", "gil_switch", "lock_with_pass",
+GILTEST_OTHERS = ("cpu_1thread", "cpu_2threads", "compute_release", "compute_release_cpu",
+                  "compute_release_cpu.cpu_thread", "gil_switch", "lock_with_pass",
                   "condition_notify_nowaiter", "queue_put_get")
+MIXED_GAPS = ("2ms", "500us", "100us")  # giltest's mixed_io_cpu_<gap> rows
 SERVER_SCENARIOS = ("c1_close", "c1_keepalive", "c10_close", "c10_keepalive")
 SIGNIFICANT = ("better", "worse")
 
@@ -282,7 +292,8 @@ def _rates(folder: Path, df: pd.DataFrame, table: pd.DataFrame, variants: list[s
     """giltest's CPU chunks, GIL switches and single-thread primitives: rate ratio to baseline."""
     metrics = [n for n in GILTEST_OTHERS if n in names]
     ticks = {m: _baseline_rate(df, m, "/s") for m in metrics}
-    title = "giltest: CPU chunks, GIL switches and single-thread primitives against baseline"
+    title = ("giltest: CPU chunks, sha256 hashing (GIL released) beside a CPU thread, GIL switches "
+             "and single-thread primitives against baseline")
     xlabel = f"operations/s, ratio to baseline (log; {HIGHER})"
     return _single_ratio_chart(folder, "giltest_rates", title, comparison_rows(table, metrics),
                                metrics, variants, xlabel, ticks, footer)
@@ -299,6 +310,74 @@ def _latency(folder: Path, df: pd.DataFrame, table: pd.DataFrame, variants: list
     xlabel = f"latency ratio, baseline / variant (log; {HIGHER}: shorter)"
     return _single_ratio_chart(folder, "io_latency", title, comparison_rows(table, metrics),
                                metrics, variants, xlabel, ticks, footer)
+
+
+def _mean_ci(values: np.ndarray, seed: str) -> tuple[float, float, float]:
+    low, high = bootstrap_ci(values, np.mean, seed=seed)
+    return float(np.mean(values)), low, high
+
+
+def _idle_gil_panel(ax, df: pd.DataFrame, gaps: list[str], variants: list[str]) -> bool:
+    """Per gap and variant: the CPU thread's share of its rate alone (dot) against the
+    share the IO thread leaves it, 1 − IO busy share (diamond); the line between is GIL left idle."""
+    drawn = False
+    shown = [v for v in variants
+             if any(len(values_of(df, f"mixed_io_cpu_{g}.cpu_share", v)) for g in gaps)]
+    step = 0.7 / max(1, len(shown))
+    for i, variant in enumerate(shown):
+        shade = color(variant, variants)
+        for row, gap in enumerate(gaps):
+            cpu = values_of(df, f"mixed_io_cpu_{gap}.cpu_share", variant)
+            busy = values_of(df, f"mixed_io_cpu_{gap}.io_busy", variant)
+            if not (len(cpu) and len(busy)):
+                continue
+            y = row + (i - (len(shown) - 1) / 2) * step
+            c, c_lo, c_hi = _mean_ci(cpu, f"chart/cs/{gap}/{variant}")
+            b, b_lo, b_hi = _mean_ci(1.0 - busy, f"chart/ib/{gap}/{variant}")
+            ax.plot([100 * c, 100 * b], [y, y], color=shade, linewidth=0.9, linestyle=":")
+            for low, high in ((c_lo, c_hi), (b_lo, b_hi)):
+                if np.isfinite(low) and np.isfinite(high):
+                    ax.plot([100 * low, 100 * high], [y, y], color=shade, linewidth=1.8)
+            ax.plot([100 * c], [y], "o", color=shade, markeredgecolor="#333333", markersize=6.5)
+            ax.plot([100 * b], [y], "D", color="white", markeredgecolor=shade, markeredgewidth=1.5,
+                    markersize=6)
+            drawn = True
+    ax.axvline(100, color="#555555", linestyle="--", linewidth=0.9)
+    ax.set_xlim(left=0)
+    ax.set_yticks(range(len(gaps)))
+    ax.set_yticklabels([f"one datagram\nevery {g.replace('us', ' µs').replace('ms', ' ms')}" for g in gaps],
+                       fontsize=8)
+    ax.set_ylim(len(gaps) - 0.5, -0.5)
+    ax.set_xlabel(f"% of the CPU thread's rate alone ({HIGHER})", fontsize=9)
+    ax.set_title("● CPU thread's share, ◇ 1 − IO busy share\n(the gap between them: GIL left idle)", fontsize=10)
+    ax.grid(axis="x", alpha=0.25)
+    return drawn
+
+
+def _mixed_io(folder: Path, df: pd.DataFrame, table: pd.DataFrame, variants: list[str],
+              names: set[str], footer: str) -> list[Path]:
+    """mixed_io_cpu: receive latency against baseline, and the CPU share against 1 − IO busy share."""
+    gaps = [g for g in MIXED_GAPS if f"mixed_io_cpu_{g}.cpu_share" in names]
+    metrics = [f"mixed_io_cpu_{g}.p{pct}" for g in MIXED_GAPS for pct in (50, 99)
+               if f"mixed_io_cpu_{g}.p{pct}" in names]
+    rows = comparison_rows(table, metrics)
+    if not gaps and rows.empty:
+        return []
+    fig, (ax, share_ax) = plt.subplots(1, 2, figsize=(12, _ratio_height(metrics, len(set(rows.variant)))),
+                                       gridspec_kw={"width_ratios": [3, 2]})
+    drawn: list[str] = []
+    if rows.empty:
+        ax.set_visible(False)
+    else:
+        xlabel = f"latency ratio, baseline / variant (log; {HIGHER}: shorter)"
+        drawn = variant_ratio_panel(ax, rows, metrics, variants, xlabel,
+                                    {m: _baseline_ms(df, m) for m in metrics})
+        ax.set_title("receive latency (median of the processes' p50 / p99) against baseline", fontsize=10)
+    if not (gaps and _idle_gil_panel(share_ax, df, gaps, variants)):
+        share_ax.set_visible(False)
+    fig.suptitle("mixed_io_cpu: paced UDP datagrams, ~20 µs of Python work each, beside a CPU-bound thread")
+    _variant_legend(fig, (["baseline"] if gaps else []) + drawn, variants)
+    return _save(fig, folder, "mixed_io", footer)
 
 
 def _server(folder: Path, df: pd.DataFrame, table: pd.DataFrame, variants: list[str],
@@ -387,6 +466,7 @@ def draw_all(folder: Path, df: pd.DataFrame, sizes: pd.DataFrame, table: pd.Data
     written += _handoffs(folder, df, table, variants, names, footer)
     written += _rates(folder, df, table, variants, names, footer)
     written += _latency(folder, df, table, variants, names, footer)
+    written += _mixed_io(folder, df, table, variants, names, footer)
     written += _server(folder, df, table, variants, names, footer)
     written += _dict_sizes(folder, sizes, variants, footer)
     written += _memory_vs_speed(folder, table, variants, sizes, footer, df)

@@ -108,7 +108,8 @@ def _reason_table(where: str, key: str, value: object, pattern: re.Pattern[str])
     return tuple(sorted(value.items()))
 
 
-TARGET_GOALS = ("better", "no_worse")
+TARGET_GOALS = ("better", "no_worse", "at_least", "at_most")
+BOUND_GOALS = ("at_least", "at_most")  # judged on the variant's own value against a fixed bound
 METRIC_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.]*$")
 DEFAULT_DELTA = 0.05  # non-inferiority margin of a "no_worse" target unless it declares its own
 
@@ -119,12 +120,15 @@ class Target:
 
     ``metric`` is a row of the report's comparison table (a benchmark name, or a derived
     per-process metric such as ``io_latency_cpu1.p99``); ``delta`` is the
-    non-inferiority margin of a ``no_worse`` goal.
+    non-inferiority margin of a ``no_worse`` goal. ``at_least`` and ``at_most`` hold the
+    variant's own value (not a ratio to baseline) against ``bound``, in the metric's
+    unit (seconds for latencies, a fraction for shares).
     """
 
     metric: str
     goal: str
     delta: float = DEFAULT_DELTA
+    bound: float | None = None
 
 
 @dataclass(frozen=True)
@@ -225,7 +229,7 @@ def _targets(where: str, value: Any) -> tuple[Target, ...]:
         at = f"{where} targets[{i}]"
         if not isinstance(row, dict):
             raise UsageError(f"{at}: must be a table {{ metric = ..., goal = ... }}")
-        _check_keys(at, row, {"metric", "goal"}, {"delta"})
+        _check_keys(at, row, {"metric", "goal"}, {"delta", "bound"})
         metric = _str(at, "metric", row["metric"])
         if not METRIC_RE.match(metric):
             raise UsageError(f"{at}: metric {metric!r} is not a benchmark name (letters, digits, _ and .)")
@@ -236,7 +240,13 @@ def _targets(where: str, value: Any) -> tuple[Target, ...]:
             raise UsageError(f"{at}: delta is the margin of a no_worse goal only")
         if isinstance(delta, bool) or not isinstance(delta, (int, float)) or not 0 < delta < 1:
             raise UsageError(f"{at}: delta must be a number between 0 and 1 (a share: 0.05 is 5%)")
-        targets.append(Target(metric=metric, goal=row["goal"], delta=float(delta)))
+        bound = row.get("bound")
+        if (row["goal"] in BOUND_GOALS) != ("bound" in row):
+            raise UsageError(f"{at}: bound is required by, and only allowed with, goal {' or '.join(BOUND_GOALS)}")
+        if bound is not None and (isinstance(bound, bool) or not isinstance(bound, (int, float)) or bound <= 0):
+            raise UsageError(f"{at}: bound must be a positive number in the metric's unit (seconds, a share)")
+        targets.append(Target(metric=metric, goal=row["goal"], delta=float(delta),
+                              bound=None if bound is None else float(bound)))
     seen = [t.metric for t in targets]
     doubled = sorted({m for m in seen if seen.count(m) > 1})
     if doubled:

@@ -15,8 +15,16 @@ process and metric, choosing the statistic by what a value covers:
   stored as rates (unit ``per_second``, higher is better);
 * one latency per value (``io_latency_*``): the process's mean, p50 and p99 and the
   share of receives above ``EXCEEDANCE_SECONDS``;
-* a load generator's percentile per value (testserver ``*.p50``, ``*.p99``): the
-  process's median, compared by medians over processes.
+* one share per value (giltest ``mixed_io_cpu_*.cpu_share`` and ``.io_busy``, each a
+  window of about equal time): the process's mean share, unit ``kept`` (a thread's
+  rate as a share of its rate alone: higher is better) or ``share`` (lower is better);
+* a percentile per value (testserver ``*.p50``, ``*.p99`` from the load generator,
+  giltest ``mixed_io_cpu_*.p50``, ``.p99`` of one window's receives): the process's
+  median, compared by medians over processes.
+
+giltest's joint lines (``--joint-file``) add one row per process for what needs two
+figures of the same window (``joint_rows``): ``mixed_io_cpu_*.gil_use``, the CPU
+thread's share over the share the IO thread leaves it, cpu_share / (1 - io_busy).
 
 ``center`` says how processes are pooled for that metric: ``mean`` (Welch's t-test)
 or ``median`` (Mann-Whitney U).
@@ -31,18 +39,26 @@ import pandas as pd
 
 EXCEEDANCE_SECONDS = 1e-3  # io_latency: share of receives slower than this
 PER_SECOND = "per_second"  # unit of rows stored as rates
-SHARE = "share"  # unit of rows stored as a fraction of values
+SHARE = "share"  # unit of rows stored as a fraction (of values, of wall time): lower is better
+KEPT = "kept"  # unit of a thread's rate as a share of its rate alone: higher is better
+MIXED_IO = "mixed_io_cpu_"  # giltest's paced-IO rows: mixed_io_cpu_<gap>.<stat>
 RAW_COLUMNS = ["variant", "source", "benchmark", "unit", "process", "value", "batch", "window", "cap"]
 KEYS = ["variant", "source", "benchmark", "unit", "process"]
 
 
 def kind_of(source: str, benchmark: str, window: float, cap: float) -> str:
-    """How a benchmark's values are reduced: work, window, cap, equal_time, latency, percentile."""
+    """How a benchmark's values are reduced: work, window, cap, equal_time, latency, percentile, kept, share."""
     if source.startswith("giltest"):
         if benchmark.startswith("io_latency_"):
             return "latency"
         if benchmark.startswith("handoff_") and "_cpu" in benchmark and window > 0:
             return "equal_time" if benchmark.endswith(".cpu_thread") else "window"
+        if benchmark.startswith("compute_release_cpu"):
+            return "equal_time"  # one window of CPU_WINDOW seconds per value
+        if benchmark.startswith(MIXED_IO):
+            if benchmark.endswith((".p50", ".p99")):
+                return "percentile"
+            return "kept" if benchmark.endswith(".cpu_share") else "share"
     if source.startswith("testserver"):
         if benchmark.endswith((".p50", ".p99")):
             return "percentile"
@@ -95,6 +111,8 @@ def reduce_process(
         ]
     if kind == "percentile":
         return [("", "second", float(np.median(values)))]
+    if kind in ("kept", "share"):
+        return [("", KEPT if kind == "kept" else SHARE, float(values.mean()))]
     return [("", "", float(values.mean()))]
 
 
@@ -121,4 +139,26 @@ def per_process(raw: pd.DataFrame) -> pd.DataFrame:
         kind = kind_of(source, benchmark, window, cap)
         for suffix, out_unit, stat in reduce_process(kind, values, batch, window, cap):
             rows.append((variant, source, benchmark + suffix, out_unit or unit, process, stat, len(values)))
+    return pd.DataFrame(rows, columns=KEYS + ["value", "values"])
+
+
+JOINT_SOURCE = "giltest.joint"  # source of the rows made from giltest's joint lines
+
+
+def joint_rows(joint: pd.DataFrame) -> pd.DataFrame:
+    """Per-process rows (``per_process``'s columns) from giltest's joint lines.
+
+    ``joint`` has one row per measured window (warmups dropped) with variant, process,
+    bench and the window's figures. For every ``mixed_io_cpu_<gap>`` window:
+    ``mixed_io_cpu_<gap>.gil_use`` = cpu_share / (1 - io_busy) of that window (unit
+    ``kept``), the process's mean over its windows. Every benchmark of a gap measures
+    the same kind of window, so all of them count.
+    """
+    if joint.empty or "gil_use" not in joint:
+        return pd.DataFrame(columns=KEYS + ["value", "values"])
+    part = joint[joint.bench.astype(str).str.startswith(MIXED_IO) & joint.gil_use.notna()]
+    rows = []
+    for (variant, bench, process), group in part.groupby(["variant", "bench", "process"], sort=False):
+        metric = bench.partition(".")[0] + ".gil_use"
+        rows.append((variant, JOINT_SOURCE, metric, KEPT, process, float(group.gil_use.mean()), len(group)))
     return pd.DataFrame(rows, columns=KEYS + ["value", "values"])

@@ -24,6 +24,7 @@ import pandas as pd
 
 from . import charts, instructions_view, processes, provenance, server_joint
 from . import results_layout as layout
+from .config import BOUND_GOALS
 from .stats import (
     ALPHA,
     DELTA,
@@ -31,7 +32,9 @@ from .stats import (
     PYPERFORMANCE_SOURCE,
     Comparison,
     bh_qvalues,
+    bootstrap_ci,
     compare,
+    difference_ci,
     holm,
     median_ci,
     non_inferior,
@@ -44,6 +47,7 @@ from .stats import (
 from .sweep_grid import grid_aliases
 
 HANDOFF_PRIMITIVES = ("lock", "condition", "queue")
+MIXED_GAPS = ("2ms", "500us", "100us")  # giltest's mixed_io_cpu_<gap> rows, in the script's order
 SERVER_SCENARIOS = ("c1_close", "c1_keepalive", "c10_close", "c10_keepalive")
 
 
@@ -79,8 +83,11 @@ def load_raw(run_dir: Path) -> pd.DataFrame:
 
 
 def load_values(run_dir: Path) -> pd.DataFrame:
-    """One row per variant, source, metric and worker process (``processes.per_process``)."""
-    return processes.per_process(load_raw(run_dir))
+    """One row per variant, source, metric and worker process (``processes.per_process``),
+    and the rows giltest's joint lines give (``processes.joint_rows``)."""
+    values = processes.per_process(load_raw(run_dir))
+    joint = processes.joint_rows(load_joint(run_dir))
+    return pd.concat([values, joint], ignore_index=True) if len(joint) else values
 
 
 def load_sizes(run_dir: Path) -> pd.DataFrame:
@@ -175,13 +182,13 @@ def _span(counts: pd.Series) -> str:
 def orientation(unit: str) -> tuple[bool, bool]:
     """(invert, higher_is_better) of a metric's ratio to baseline.
 
-    Times become rate ratios (baseline / variant, above 1 is faster); rates stay
-    variant / baseline (above 1 is faster); bytes and shares are variant / baseline
-    (below 1 is smaller).
+    Times become rate ratios (baseline / variant, above 1 is faster); rates and kept
+    shares (a thread's rate as a share of its rate alone) stay variant / baseline (above 1
+    is faster); bytes and other shares are variant / baseline (below 1 is smaller).
     """
     if unit == "second":
         return True, True
-    if unit == processes.PER_SECOND:
+    if unit in (processes.PER_SECOND, processes.KEPT):
         return False, True
     return False, False
 
@@ -234,7 +241,8 @@ def comparison_table(df: pd.DataFrame, variants: list[str], delta: float = DELTA
     return table
 
 
-def targets_table(table: pd.DataFrame, variants: list[str], targets: dict[str, tuple]) -> pd.DataFrame:
+def targets_table(table: pd.DataFrame, variants: list[str], targets: dict[str, tuple],
+                  df: pd.DataFrame | None = None) -> pd.DataFrame:
     """The declared targets of each variant, judged on this run.
 
     ``targets`` maps a variant name to its ``config.Target`` rows (a swept variant
@@ -242,7 +250,11 @@ def targets_table(table: pd.DataFrame, variants: list[str], targets: dict[str, t
     their p-values (over processes) are corrected by Holm, and a target is met when
     its adjusted p is below 5% in the better direction. A "no worse" target is met when
     the ratio's interval lies within the target's margin (non-inferiority; several such
-    claims together are an intersection-union test and need no correction).
+    claims together are an intersection-union test and need no correction). An "at
+    least" or "at most" target holds the variant's own value (``df``, one row per
+    process: the mean, or the median for latency percentiles, with its 95% bootstrap
+    interval) against a fixed bound: met when the whole interval lies beyond it, missed
+    when the whole interval lies on the wrong side.
     """
     rows = []
     for variant in variants:
@@ -251,6 +263,10 @@ def targets_table(table: pd.DataFrame, variants: list[str], targets: dict[str, t
             continue
         found = []
         for target in declared:
+            if target.goal in BOUND_GOALS:
+                vals = values_of(df, target.metric, variant) if df is not None and not df.empty else np.array([])
+                found.append(vals if len(vals) else None)
+                continue
             hit = table[(table.variant == variant) & (table.benchmark == target.metric)] if not table.empty else table
             found.append(hit.iloc[0] if len(hit) and pd.notna(hit.iloc[0].get("ratio")) else None)
         if all(f is None for f in found):
@@ -262,10 +278,13 @@ def targets_table(table: pd.DataFrame, variants: list[str], targets: dict[str, t
         holm_of = dict(zip(better, adjusted))
         for i, target in enumerate(declared):
             row = found[i]
-            out = {"variant": variant, "metric": target.metric,
-                   "goal": "better" if target.goal == "better" else f"no worse (δ = {target.delta:g})"}  # fmt: skip
+            out = {"variant": variant, "metric": target.metric, "goal": goal_text(target, df)}
             if row is None:
                 rows.append({**out, "ratio [95% CI]": "not measured", "p (Holm)": "", "result": "not measured"})
+                continue
+            if target.goal in BOUND_GOALS:
+                value, result = bound_judgement(row, target, unit_of(df, target.metric), f"target/{variant}")
+                rows.append({**out, "ratio [95% CI]": value, "p (Holm)": "", "result": result})
                 continue
             out["ratio [95% CI]"] = f"{row.ratio:.3f} [{row.ci_low:.3f}–{row.ci_high:.3f}]"
             higher = bool(row.higher_is_better)
@@ -285,6 +304,41 @@ def targets_table(table: pd.DataFrame, variants: list[str], targets: dict[str, t
                 out["result"] = "n/a" if ok is None else ("met: no worse" if ok else NOT_SHOWN_NO_WORSE)
             rows.append(out)
     return pd.DataFrame(rows)
+
+
+def _in_unit(value: float, unit: str) -> str:
+    """A value of a metric for a target row: milliseconds for seconds, else three decimals."""
+    return f"{1e3 * value:.3f} ms" if unit == "second" else f"{value:.3f}"
+
+
+def goal_text(target, df: pd.DataFrame | None = None) -> str:
+    """How the targets table names a goal: better, no worse (δ), at least / at most the bound."""
+    if target.goal == "better":
+        return "better"
+    if target.goal == "no_worse":
+        return f"no worse (δ = {target.delta:g})"
+    unit = "second" if target.metric.endswith((".p50", ".p99")) else ""
+    if df is not None and not df.empty and (df.benchmark == target.metric).any():
+        unit = unit_of(df, target.metric)
+    word = "at least" if target.goal == "at_least" else "at most"
+    return f"{word} {_in_unit(target.bound, unit)} (the variant's own value)"
+
+
+def bound_judgement(values: np.ndarray, target, unit: str, seed: str) -> tuple[str, str]:
+    """(value [95% CI], result) of an at_least / at_most target on one variant's processes."""
+    middle = np.median if processes.center_of(target.metric, unit) == "median" else np.mean
+    point = float(middle(values))
+    low, high = bootstrap_ci(values, middle, seed=f"{seed}/{target.metric}")
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return f"{_in_unit(point, unit)} [no interval]", "n/a (too few processes)"
+    text = f"{_in_unit(point, unit)} [{_in_unit(low, unit)}–{_in_unit(high, unit)}]"
+    if target.goal == "at_least":
+        beyond, wrong = low >= target.bound, high < target.bound
+    else:
+        beyond, wrong = high <= target.bound, low > target.bound
+    if beyond:
+        return text, "met"
+    return text, "**missed**" if wrong else "not shown (the interval spans the bound)"
 
 
 def verdict_counts(table: pd.DataFrame) -> pd.DataFrame:
@@ -358,6 +412,29 @@ def median_ms(df: pd.DataFrame, name: str, v: str) -> str:
         raise ValueError(name)
     m, lo, hi = median_ci(1e3 * vals, seed=f"median/{name}/{v}")
     return f"{m:.3f} ({lo:.3f}–{hi:.3f})"
+
+
+def share_cell(values: np.ndarray, seed: str) -> str:
+    """The mean of per-process shares as a percentage with its 95% bootstrap interval."""
+    low, high = bootstrap_ci(values, np.mean, seed=seed)
+    return percent(float(np.mean(values)), low, high)
+
+
+def mean_cell(values: np.ndarray, seed: str) -> str:
+    """The mean of per-process values with its 95% bootstrap interval, two decimals."""
+    low, high = bootstrap_ci(values, np.mean, seed=seed)
+    return f"{float(np.mean(values)):.2f} ({low:.2f}–{high:.2f})"
+
+
+def idle_cell(cpu_share: np.ndarray, io_busy: np.ndarray, seed: str) -> str:
+    """(1 − mean IO busy share) − mean CPU share in percentage points, with its 95% interval.
+
+    The two come from different processes (each its own benchmark), so each side is
+    resampled on its own; the joint lines' GIL use pairs them within each window."""
+    point, low, high = difference_ci(1.0 - io_busy, cpu_share, seed)
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return f"{100 * point:.1f}"
+    return f"{100 * point:.1f} ({100 * low:.1f}–{100 * high:.1f})"
 
 
 def versus(table: pd.DataFrame | None, metric: str, v: str) -> str:
@@ -439,6 +516,29 @@ def giltest_headlines(df: pd.DataFrame, variants: list[str], raw: pd.DataFrame |
             lambda v, n=name: percent(*median_ci(need(f"{n}.over_{processes.EXCEEDANCE_SECONDS * 1e3:g}ms", v),
                                                  seed=f"over/{n}/{v}")),
         )
+    for gap in MIXED_GAPS:
+        name = f"{processes.MIXED_IO}{gap}"
+        add(f"{name}: CPU thread's rate, % of its rate alone (same process) | 1 − IO busy share, % "
+            "(what the IO thread leaves it)",
+            lambda v, n=name: f"{share_cell(need(f'{n}.cpu_share', v), f'cs/{n}/{v}')} | "
+                              f"{share_cell(1.0 - need(f'{n}.io_busy', v), f'ib/{n}/{v}')}"
+                              + versus(table, f"{n}.cpu_share", v))
+        add(f"{name}: GIL left idle = (1 − IO busy share) − CPU share, points",
+            lambda v, n=name: idle_cell(need(f"{n}.cpu_share", v), need(f"{n}.io_busy", v), f"idle/{n}/{v}"))
+        add(f"{name}: GIL use = CPU share / (1 − IO busy share), same windows (joint lines)",
+            lambda v, n=name: f"{mean_cell(need(f'{n}.gil_use', v), f'use/{n}/{v}')}"
+                              + versus(table, f"{n}.gil_use", v))
+        add(f"{name}: receive latency p50, ms (median of processes' p50)", compared(median_ms, f"{name}.p50"))
+        add(f"{name}: receive latency p99, ms (median of processes' p99)", compared(median_ms, f"{name}.p99"))
+    add("compute_release: MiB/s hashed (sha256 of 1 MiB blocks, GIL released), alone",
+        compared(rate_cell, "compute_release"))
+    add("compute_release_cpu: MiB/s hashed, CPU thread beside", compared(rate_cell, "compute_release_cpu"))
+    add("compute_release_cpu: hashing rate kept beside a CPU thread, % of compute_release",
+        lambda v: percent(*rate_ratio_ci(df, "compute_release_cpu", "compute_release", v, f"kept/hash/{v}")))
+    add("compute_release_cpu.cpu_thread: CPU thread's chunks/s beside the hashing thread",
+        compared(rate_cell, "compute_release_cpu.cpu_thread"))
+    add("compute_release_cpu: CPU thread's rate, % of cpu_1thread",
+        lambda v: percent(*rate_ratio_ci(df, "compute_release_cpu.cpu_thread", "cpu_1thread", v, f"hash/{v}")))
     for name in ("lock_with_pass", "condition_notify_nowaiter", "queue_put_get"):
         add(f"{name}: ns per iteration", lambda v, n=name: f"{1e9 * need(n, v).mean():,.0f}")
     # Same-build ratios: what a Condition costs next to the bare Lock it wraps.
@@ -514,7 +614,8 @@ def load_joint(run_dir: Path) -> pd.DataFrame:
 
 
 def joint_headlines(joint: pd.DataFrame, df: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
-    """Hand-off rate, the CPU thread's share and context switches from the SAME windows.
+    """Hand-off rate, the CPU thread's share and context switches from the SAME windows;
+    compute_release_cpu's and mixed_io_cpu_*'s figures from the same windows likewise.
 
     Per process: Σ hand-offs / Σ elapsed, Σ chunks / Σ elapsed against cpu_1thread's
     rate, Σ context switches / Σ hand-offs; each cell the median over processes [95% CI].
@@ -548,8 +649,54 @@ def joint_headlines(joint: pd.DataFrame, df: pd.DataFrame, variants: list[str]) 
                 f"{low_high[0]:.2f} ({low_high[1]:.2f}–{low_high[2]:.2f}); "
                 f"involuntary {float((per.invol / handoffs).median()):.3f}"
             )
+    for v in variants:
+        _joint_compute_release(joint, df, v, rows)
+        for gap in MIXED_GAPS:
+            _joint_mixed_io(joint, f"{processes.MIXED_IO}{gap}", v, rows)
     frame = pd.DataFrame(rows).T
     return frame.reindex(columns=[v for v in variants if v in frame.columns]).fillna("–")
+
+
+def _joint_compute_release(joint: pd.DataFrame, df: pd.DataFrame, v: str, rows: dict) -> None:
+    """compute_release_cpu's hashing rate and the CPU thread's share from the same windows."""
+    part = joint[(joint.variant == v) & joint.bench.astype(str).str.startswith("compute_release_cpu")]
+    if part.empty or "hashed" not in part:
+        return
+    per = part.groupby("process").agg(elapsed=("elapsed", "sum"), hashed=("hashed", "sum"),
+                                      block=("hash_block", "first"), chunks=("cpu_chunks", "sum"))
+    mib = median_ci((per.hashed * per.block / 2**20 / per.elapsed).to_numpy(), seed=f"joint/hash/{v}")
+    rows.setdefault("compute_release_cpu: MiB/s hashed (joint windows)", {})[v] = \
+        f"{mib[0]:,.0f} ({mib[1]:,.0f}–{mib[2]:,.0f})"
+    solo = values_of(df, "cpu_1thread", v)
+    if len(solo):
+        share = (per.chunks / per.elapsed).to_numpy() * solo.mean()
+        rows.setdefault("compute_release_cpu: CPU thread's rate over the same windows, % of cpu_1thread", {})[v] = \
+            percent(*median_ci(share, seed=f"joint-share/hash/{v}"))
+
+
+def _joint_mixed_io(joint: pd.DataFrame, name: str, v: str, rows: dict) -> None:
+    """One gap of mixed_io_cpu: the CPU share beside 1 − IO busy share, the IO thread's
+    handling and the datagrams lost, all from the same windows (median over processes)."""
+    part = joint[(joint.variant == v) & joint.bench.astype(str).str.startswith(name + ".")]
+    if part.empty or "cpu_share" not in part:
+        return
+    per = part.groupby("process").agg(cpu=("cpu_share", "mean"), busy=("io_busy", "mean"),
+                                      handling=("io_handling", "mean"), use=("gil_use", "mean"),
+                                      sent=("datagrams", "sum"), received=("received", "sum"))
+
+    def cell(values: pd.Series, what: str) -> str:
+        return percent(*median_ci(values.to_numpy(dtype=float), seed=f"joint/{what}/{name}/{v}"))
+
+    rows.setdefault(f"{name}: CPU share | 1 − IO busy share | 1 − IO handling share, same windows", {})[v] = (
+        f"{cell(per.cpu, 'cpu')} | {cell(1 - per.busy, 'busy')} | {cell(1 - per.handling, 'handling')}"
+    )
+    rows.setdefault(f"{name}: GIL use = CPU share / (1 − IO busy share), same windows", {})[v] = (
+        "{:.2f} ({:.2f}–{:.2f})".format(*median_ci(per.use.to_numpy(dtype=float), seed=f"joint/use/{name}/{v}"))
+    )
+    rows.setdefault(f"{name}: datagrams not received by the window's end", {})[v] = (
+        f"{cell(1 - per.received / per.sent, 'lost')}; {int(per.sent.sum() - per.received.sum()):,} "
+        f"of {int(per.sent.sum()):,}"
+    )
 
 
 def dict_size_summary(sizes: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
@@ -852,7 +999,7 @@ def write_report(run_dir: Path) -> Path:
     variants = [d.name for d in layout.variant_dirs(run_dir)]
     raw = load_raw(run_dir)
     table = with_method_marks(comparison_table(df, variants), meta)
-    targets = with_method_marks(targets_table(table, variants, declared_targets()), meta, "metric")
+    targets = with_method_marks(targets_table(table, variants, declared_targets(), df), meta, "metric")
     counts = verdict_counts(table)
     machine = machine_line(meta)
     footer = (f"{run_dir.parent.parent.name} · {machine} · CPython {run_dir.parent.name} · run {run_dir.name} · "

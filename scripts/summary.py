@@ -135,7 +135,7 @@ def run_figures(run_dir: Path, results: Path, variant_names: list[str], targets:
     wanted = ["baseline"] + [v for v in present if v in variant_names and v != "baseline"]
     df = report.load_values(run_dir)
     table = report.comparison_table(df, present)  # q-values over the whole report, as the report has them
-    target_rows = report.targets_table(table, present, targets)
+    target_rows = report.targets_table(table, present, targets, df)
     sizes = report.load_sizes(run_dir)
     size_summary = report.dict_size_summary(sizes, present)
     meta = report.load_metadata(run_dir)
@@ -169,8 +169,9 @@ def _figure(col: Column, variant: str, df: pd.DataFrame, table: pd.DataFrame, ta
         if not target_rows.empty:
             hit = target_rows[(target_rows.variant == variant) & (target_rows.metric == col.metric)]
             if len(hit):
-                mark = _mark_from_target(str(hit.iloc[0].result)) + (" (target: better)" if hit.iloc[0].goal == "better"
-                                                                      else " (target: no worse)")
+                goal = str(hit.iloc[0].goal)
+                mark = _mark_from_target(str(hit.iloc[0].result)) + (
+                    f" (target: {'no worse' if goal.startswith('no worse') else goal.split(' (')[0]})")
         return Figure(float(row.ratio), float(row.ci_low), float(row.ci_high), mark, "", "")
     if col.source == "sizes":
         if sizes.empty or not (sizes.variant == variant).any():

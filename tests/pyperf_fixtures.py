@@ -48,12 +48,69 @@ def _write_full_extras(run, variant: str, meta: dict) -> None:
     process_suite(memory, unit="byte").dump(str(run / variant / "pyperformance.memory.chunk0.json"))
 
 
+MIXED_GAPS = ("2ms", "500us", "100us")
+
+
+def write_giltest_extras(run, variant: str, meta: dict, fast: bool) -> None:
+    """giltest's mixed_io_cpu_* and compute_release* rows, and their joint lines (round 0).
+
+    Every gap: 'fast' serves a datagram in 0.2 ms (p99 0.4 ms) and leaves the CPU thread
+    60% of its rate while the IO thread is busy 5% of the time (a GIL idle for 35 points:
+    GIL use 0.6 / 0.95); baseline takes 5 ms (p99 20 ms) and keeps the CPU thread at 99%
+    with 1% busy. Both hash 500 MiB/s beside the CPU thread; 'fast' keeps the CPU thread
+    at 40,000 chunks/s (baseline 38,000). Four processes of two values each, their means
+    0.97, 0.99, 1.01 and 1.03 times those figures.
+    """
+    import json
+
+    import pyperf
+
+    share, busy = (0.60, 0.05) if fast else (0.99, 0.01)
+    p50, p99 = (0.2e-3, 0.4e-3) if fast else (5e-3, 20e-3)
+    stats = {"cpu_share": (share, "integer"), "io_busy": (busy, "integer"), "p50": (p50, "second"),
+             "p99": (p99, "second")}
+    benchmarks, lines = [], []
+    for gap in MIXED_GAPS:
+        for stat, (center, unit) in stats.items():
+            name = f"mixed_io_cpu_{gap}.{stat}"
+            runs = []
+            for process in range(4):
+                pid = 1000 * (1 + len(benchmarks)) + process
+                values = jitter(center * (1 + 0.02 * (process - 1.5)), 2, 0.01)  # process means 0.97-1.03x
+                runs.append(pyperf.Run(values, metadata={"name": name, "unit": unit, "loops": 1, **meta},
+                                       collect_metadata=False))
+                for seq, _ in enumerate([None, *values], start=1):  # the first line is the warmup
+                    lines.append({"round": 0, "pid": pid, "seq": seq, "bench": name, "gap": 0.001,
+                                  "elapsed": 0.2, "cpu_chunks": 1000, "cpu_share": share, "io_busy": busy,
+                                  "gil_use": share / (1 - busy), "io_handling": busy + 0.01,
+                                  "datagrams": 100, "received": 100 if fast else 90, "p50": p50, "p99": p99})
+            benchmarks.append(pyperf.Benchmark(runs))
+    window = {"compute_release": [2e-3] * 8, "compute_release_cpu": [2e-3] * 8,
+              "compute_release_cpu.cpu_thread": [1 / (40_000 if fast else 38_000)] * 8}
+    for name, values in window.items():
+        values = jitter(values[0], 8, 0.01)
+        runs = [pyperf.Run([v], metadata={"name": name, "unit": "second", "loops": 1, **meta},
+                           collect_metadata=False) for v in values]
+        benchmarks.append(pyperf.Benchmark(runs))
+    path = run / variant / "giltest.json"
+    suite_ = pyperf.BenchmarkSuite.load(str(path))
+    for bench in benchmarks:
+        suite_.add_benchmark(bench)
+    path.unlink()
+    suite_.dump(str(path))
+    from scripts import results_layout as layout
+
+    layout.sidecar_path(layout.result_path(run, variant, "giltest")).write_text(
+        "".join(json.dumps(x) + "\n" for x in lines))
+
+
 def write_two_variant_run(tmp_path, commit: str = "abc123", full: bool = False,
                           other: str = "fast"):
     """A two-variant run: ``other`` halves hand-off time, the CPU thread keeps 50%, sizes shrink.
 
     ``commit`` is the harness commit in every value's metadata; ``full`` adds testserver
-    and pyperformance files, so that every chart of the report is drawn.
+    and pyperformance files and giltest's paced-IO and hashing rows
+    (``write_giltest_extras``), so that every chart of the report is drawn.
     """
     import json
 
@@ -86,4 +143,5 @@ def write_two_variant_run(tmp_path, commit: str = "abc123", full: bool = False,
         (run / variant / SIZES_FILE).write_text(sizes)
         if full:
             _write_full_extras(run, variant, meta)
+            write_giltest_extras(run, variant, meta, fast)
     return run

@@ -27,6 +27,11 @@ ALL_NAMES = [
     "io_latency_cpu0",
     "io_latency_cpu1",
     "io_latency_cpu2",
+    *[f"mixed_io_cpu_{gap}.{stat}" for gap in ("2ms", "500us", "100us")
+      for stat in ("cpu_share", "io_busy", "p50", "p99")],
+    "compute_release",
+    "compute_release_cpu",
+    "compute_release_cpu.cpu_thread",
     "gil_switch",
     "lock_with_pass",
     "condition_notify_nowaiter",
@@ -41,9 +46,12 @@ SELECTED = [
     "handoff_lock_cpu.cpu_thread",
     "handoff_queue",
     "io_latency_cpu1",
+    "mixed_io_cpu_2ms.cpu_share",
+    "compute_release_cpu.cpu_thread",
     "gil_switch",
     "queue_put_get",
 ]
+SHARES = {"mixed_io_cpu_2ms.cpu_share"}  # stored in pyperf's plain-number unit
 
 
 def run(*args: str, timeout: float = 25) -> subprocess.CompletedProcess:
@@ -82,7 +90,7 @@ def test_tiny_run_writes_positive_values(tmp_path: Path):
         values = bench.get_values()
         assert values, bench.get_name()
         assert all(v > 0 for v in values), (bench.get_name(), values)
-        assert bench.get_unit() == "second"
+        assert bench.get_unit() == ("integer" if bench.get_name() in SHARES else "second")
     metadata = suite.get_benchmark("cpu_2threads").get_metadata()
     assert metadata["giltest_chunk"] > 0
     assert metadata["giltest_handoffs_per_value"] > 0
@@ -92,6 +100,11 @@ def test_tiny_run_writes_positive_values(tmp_path: Path):
     assert latency.get_metadata()["loops"] == 1
     assert len(latency.get_values()) > 1
     assert suite.get_benchmark("handoff_lock_cpu.cpu_thread").get_metadata()["loops"] == 1
+    # one window per value: loops forced to 1, whatever --loops says
+    for name in ("mixed_io_cpu_2ms.cpu_share", "compute_release_cpu.cpu_thread"):
+        assert suite.get_benchmark(name).get_metadata()["loops"] == 1
+    assert metadata["giltest_io_work"] > 0 and metadata["giltest_mixed_window"] > 0
+    assert metadata["giltest_hash_block"] == 1 << 20 and metadata["giltest_sha256"]
     # the pair beside a CPU thread does a fixed number of round trips per value
     handoffs = metadata["giltest_handoffs_per_value"]
     assert suite.get_benchmark("handoff_lock_cpu").get_metadata()["loops"] == handoffs // 2
@@ -180,3 +193,87 @@ def test_joint_file_pairs_each_value_with_its_windows_cpu_progress(tmp_path: Pat
                     assert value == pytest.approx(line["elapsed"] / (2 * line["round_trips"]), rel=1e-9)
                 else:
                     assert value == pytest.approx(line["elapsed"] / max(1, line["cpu_chunks"]), rel=1e-9)
+
+
+def _quick_mixed(giltest, monkeypatch, window=0.03, solo=0.01):
+    monkeypatch.setattr(giltest, "MIXED_WINDOW", window)
+    monkeypatch.setattr(giltest, "MIXED_SOLO", solo)
+
+
+def test_a_mixed_io_window_measures_every_figure_in_one_process(monkeypatch, tmp_path: Path):
+    """One window: the CPU thread alone, beside the IO thread serving paced datagrams, alone again;
+    shares within this process, latencies from the datagrams' own send times, a joint line with all of it."""
+    import json
+    import threading
+
+    giltest = load_giltest_module()
+    _quick_mixed(giltest, monkeypatch)
+    monkeypatch.setitem(giltest._JOINT, "path", str(tmp_path / "joint.jsonl"))
+    try:
+        fig = giltest._mixed_window(2_000_000, record="mixed_io_cpu_2ms.p50")
+        again = giltest._mixed_window(2_000_000)   # the same sender serves the next window
+    finally:
+        giltest._Sender.get().close()
+        giltest._Sender._instance = None
+    assert fig["datagrams"] == 15 and 0 < fig["received"] <= 15 and again["datagrams"] == 15
+    assert fig["elapsed"] >= 14 * 0.002                    # the schedule spans 14 gaps at least
+    assert fig["solo_elapsed"] >= 2 * 0.01 and fig["solo_chunks"] > 0
+    assert fig["cpu_share"] > 0 and 0 < fig["io_busy"] < 1 and fig["io_handling"] >= fig["io_busy"]
+    assert fig["gil_use"] == pytest.approx(fig["cpu_share"] / (1 - fig["io_busy"]))
+    assert 0 < fig["p50"] <= fig["p99"]
+    line = json.loads((tmp_path / "joint.jsonl").read_text())
+    assert line["bench"] == "mixed_io_cpu_2ms.p50" and line["cpu_share"] == fig["cpu_share"]
+    assert line["voluntary_ctxt_switches"] >= 0
+    assert not [t for t in threading.enumerate() if t.name in ("io", "cpu0")]
+
+
+def test_lost_datagrams_rank_above_every_received_one():
+    giltest = load_giltest_module()
+    received = [1000, 2000, 3000]                        # ns; 2 of 5 lost
+    assert giltest._percentile(received, 5, 50, 9.0) == 3e-6
+    assert giltest._percentile(received, 5, 60, 9.0) == 3e-6
+    assert giltest._percentile(received, 5, 61, 9.0) == 9.0   # among the lost: the censored value
+    assert giltest._percentile([], 4, 50, 0.5) == 0.5
+
+
+def test_the_sender_paces_by_an_absolute_schedule():
+    """Datagram i leaves at t0 + i * gap: a late wake-up is caught up, so lateness does not grow
+    along the window (sleeping one gap after each send would add every oversleep)."""
+    import statistics
+
+    giltest = load_giltest_module()
+    sender = giltest._Sender.get()
+    try:
+        n, gap = 200, 500_000
+        sender.sock.send(b"77 %d %d" % (n, gap))
+        sent = {}
+        while True:
+            req, _, rest = sender.sock.recv(64).partition(b" ")
+            assert req == b"77"
+            if rest == b"end":
+                break
+            index, send_ns = rest.split()
+            sent[int(index)] = int(send_ns)
+    finally:
+        sender.close()
+        giltest._Sender._instance = None
+    assert sorted(sent) == list(range(n))
+    lateness = [sent[i] - sent[0] - i * gap for i in range(n)]   # ns behind the schedule, from datagram 0
+    first, last = statistics.median(lateness[: n // 4]), statistics.median(lateness[-n // 4:])
+    # sleeping one gap after each send would add every oversleep (timer slack, ~50-80 us on
+    # Linux): about 150 of them, 8 ms or more, between the two quarters' medians
+    assert last - first < 4_000_000
+
+
+def test_hashing_beside_a_cpu_thread_counts_both_threads_over_one_window(monkeypatch, tmp_path: Path):
+    import json
+
+    giltest = load_giltest_module()
+    monkeypatch.setitem(giltest._JOINT, "path", str(tmp_path / "joint.jsonl"))
+    elapsed, hashed, chunks = giltest._run_hash_beside_cpu(0.02, record="compute_release_cpu")
+    assert elapsed >= 0.02 and hashed >= 1 and chunks >= 0
+    line = json.loads((tmp_path / "joint.jsonl").read_text())
+    assert (line["hashed"], line["cpu_chunks"], line["hash_block"]) == (hashed, chunks, 1 << 20)
+    assert giltest.bench_compute_release(2) > 0
+    value = giltest._compute_release_func(False)(1)
+    assert value > 0   # seconds per hashed MiB

@@ -17,7 +17,7 @@ import pytest
 from pyperf_fixtures import write_two_variant_run
 from scripts import charts, report
 
-CHARTS = ("giltest_handoffs", "giltest_rates", "io_latency", "server_rps", "dict_sizes",
+CHARTS = ("giltest_handoffs", "giltest_rates", "io_latency", "mixed_io", "server_rps", "dict_sizes",
           "dict_memory_vs_speed", "pyperformance_time", "pyperformance_memory")
 
 
@@ -158,3 +158,20 @@ def test_footer_breaks_into_lines_that_fit():
     assert len(lines) > 1 and " · ".join(lines) == footer
     assert all(len(line) <= 6.0 / charts.FOOTER_CHAR_INCHES for line in lines)
     assert charts.footer_lines(footer, 40.0) == [footer]
+
+
+def test_mixed_io_chart_sets_the_cpu_share_beside_what_the_io_thread_leaves(figures):
+    """Left: latency ratios to baseline; right: ● CPU share against ◇ 1 − IO busy share, per gap."""
+    fig = figures["mixed_io"]
+    latency, shares = fig.axes[:2]
+    labels = [t.get_text() for t in latency.get_yticklabels()]
+    assert labels[0].startswith("mixed_io_cpu_2ms.p50\nbaseline 5 ms")
+    points, _ = _dots(latency)
+    assert points[0.0] == pytest.approx(25.0, rel=0.05)  # 5 ms against 0.2 ms
+    assert [t.get_text() for t in shares.get_yticklabels()][1] == "one datagram\nevery 500 µs"
+    dots = [(line.get_marker(), float(line.get_xdata()[0])) for line in shares.lines if len(line.get_xdata()) == 1]
+    fast = charts.color("fast", ["baseline", "fast"])
+    mine = [(m, x) for (m, x), line in zip(dots, [ln for ln in shares.lines if len(ln.get_xdata()) == 1])
+            if fast in (line.get_color(), line.get_markeredgecolor())]
+    assert ("o", pytest.approx(60.0, rel=0.01)) in mine and ("D", pytest.approx(95.0, rel=0.01)) in mine
+    assert "GIL left idle" in shares.get_title()

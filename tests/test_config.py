@@ -172,10 +172,12 @@ def _with_other(targets: str) -> str:
 
 def test_targets_are_read_with_their_margin(tmp_path):
     text = _with_other('[{ metric = "handoff_lock_cpu", goal = "better" }, '
-                       '{ metric = "io_latency_cpu1.p50", goal = "no_worse", delta = 0.1 }]')
+                       '{ metric = "io_latency_cpu1.p50", goal = "no_worse", delta = 0.1 }, '
+                       '{ metric = "mixed_io_cpu_500us.p50", goal = "at_most", bound = 0.0005 }]')
     other = load_table(write(tmp_path, text), series=[]).variant("other")
-    assert [(t.metric, t.goal, t.delta) for t in other.targets] == [
-        ("handoff_lock_cpu", "better", 0.05), ("io_latency_cpu1.p50", "no_worse", 0.1)]
+    assert [(t.metric, t.goal, t.delta, t.bound) for t in other.targets] == [
+        ("handoff_lock_cpu", "better", 0.05, None), ("io_latency_cpu1.p50", "no_worse", 0.1, None),
+        ("mixed_io_cpu_500us.p50", "at_most", 0.05, 0.0005)]
 
 
 @pytest.mark.parametrize(
@@ -189,6 +191,10 @@ def test_targets_are_read_with_their_margin(tmp_path):
         ('[{ metric = "x", goal = "no_worse", delta = 1.5 }]', "between 0 and 1"),
         ('[{ metric = "x", goal = "better", delta = 0.1 }]', "margin of a no_worse goal only"),
         ('[{ metric = "x", goal = "better" }, { metric = "x", goal = "no_worse" }]', "listed twice"),
+        ('[{ metric = "x.p50", goal = "at_most" }]', "bound is required by"),
+        ('[{ metric = "x", goal = "better", bound = 1.0 }]', "only allowed with"),
+        ('[{ metric = "x", goal = "at_least", bound = -1 }]', "positive number"),
+        ('[{ metric = "x", goal = "at_least", bound = true }]', "positive number"),
     ],
 )
 def test_bad_targets_are_refused(tmp_path, targets, message):
@@ -199,6 +205,8 @@ def test_bad_targets_are_refused(tmp_path, targets, message):
 def test_every_declared_target_names_a_benchmark_the_harness_measures():
     """A typo in a target's metric would silently read 'not measured' in every report."""
     import re
+    import subprocess
+    import sys
 
     names = set()
     for script in ("bm_giltest", "bm_testserver", "bm_dict_memory"):
@@ -207,6 +215,11 @@ def test_every_declared_target_names_a_benchmark_the_harness_measures():
         )
     names |= {"mem_json_corpus.tracemalloc", "mem_records_100k.tracemalloc", "mem_kwargs.tracemalloc"}
     derived = {f"{n}{s}" for n in names if n.startswith("io_latency_cpu") for s in (".p50", ".p99", ".over_1ms")}
+    # giltest builds its mixed_io_cpu_<gap>.<stat> names; <gap>.gil_use comes from its joint lines
+    giltest = subprocess.run([sys.executable, str(REPO / "bench" / "bm_giltest" / "run_benchmark.py"), "--list"],
+                             capture_output=True, text=True, check=True).stdout.split()
+    names |= set(giltest)
+    derived |= {n.split(".")[0] + ".gil_use" for n in giltest if n.startswith("mixed_io_cpu_")}
     servers = {f"{s}{c}" for s in ("c1_close", "c1_keepalive", "c10_close", "c10_keepalive") for c in ("", "_cpu")}
     for variant in load_table().variants.values():
         for target in variant.targets:

@@ -299,3 +299,59 @@ def test_baseline_measured_before_a_change_supersedes_the_ratio(tmp_path):
     assert report.provenance.superseding(meta, "fast", "gil_switch") == []
     unknown = {"baseline": {"commit": "abc123"}, "fast": {"commit": "abc123"}}
     assert report.provenance.superseding(unknown, "fast", "io_latency_cpu2.p99") == []
+
+
+def test_mixed_io_and_compute_release_headlines(tmp_path):
+    """The CPU share beside 1 − IO busy share, the idle-GIL gap, GIL use, latency and hashing rows."""
+    run = write_two_variant_run(tmp_path, full=True)
+    df = report.load_values(run)
+    table = report.comparison_table(df, ["baseline", "fast"])
+    frame = report.giltest_headlines(df, ["baseline", "fast"], report.load_raw(run), table)
+    name = "mixed_io_cpu_500us"
+    share = frame.loc[f"{name}: CPU thread's rate, % of its rate alone (same process) | 1 − IO busy share, % "
+                      "(what the IO thread leaves it)"]
+    assert share["fast"].startswith("60% (") and " | 95% (" in share["fast"]
+    assert share["baseline"].startswith("99% (") and " | 99% (" in share["baseline"]
+    idle = frame.loc[f"{name}: GIL left idle = (1 − IO busy share) − CPU share, points"]
+    assert idle["fast"].startswith("35.0 (") and idle["baseline"].startswith("0.0 (")
+    use = frame.loc[f"{name}: GIL use = CPU share / (1 − IO busy share), same windows (joint lines)", "fast"]
+    assert use.startswith(f"{0.6 / 0.95:.2f} (") and "× [" in use
+    assert frame.loc[f"{name}: receive latency p50, ms (median of processes' p50)", "fast"].startswith("0.200 (")
+    # the shares compare the right way round: a CPU share is higher-is-better, a busy share lower-is-better
+    rows = table[table.variant == "fast"].set_index("benchmark")
+    assert rows.loc[f"{name}.cpu_share", "unit"] == "kept" and rows.loc[f"{name}.cpu_share", "verdict"] == "worse"
+    assert rows.loc[f"{name}.io_busy", "unit"] == "share" and rows.loc[f"{name}.io_busy", "verdict"] == "worse"
+    assert rows.loc[f"{name}.p50", "ratio"] == pytest.approx(25.0, rel=0.05)
+    assert rows.loc[f"{name}.gil_use", "ratio"] == pytest.approx((0.6 / 0.95) / (0.99 / 0.99), rel=1e-3)
+    assert frame.loc["compute_release_cpu: MiB/s hashed, CPU thread beside", "fast"].startswith("500 (")
+    kept = frame.loc["compute_release_cpu: CPU thread's rate, % of cpu_1thread", "fast"]
+    assert kept.startswith("100% (")  # 40,000 chunks/s against cpu_1thread's 25 µs per chunk
+    joint = report.joint_headlines(report.load_joint(run), df, ["baseline", "fast"])
+    same = joint.loc[f"{name}: CPU share | 1 − IO busy share | 1 − IO handling share, same windows", "fast"]
+    assert same.startswith("60% (60–60) | 95% (95–95) | 94% (94–94)")
+    assert joint.loc[f"{name}: datagrams not received by the window's end", "baseline"].endswith("; 320 of 3,200")
+    text = report.write_report(run).read_text()
+    assert "| mixed_io_cpu_500us: GIL left idle" in text and "![mixed_io](charts/mixed_io.png)" in text
+
+
+def test_bound_targets_hold_the_variants_own_value_against_the_bound(tmp_path):
+    """at_least / at_most: met when the whole 95% interval lies beyond the bound, missed when on the wrong side."""
+    from scripts.config import Target
+
+    run = write_two_variant_run(tmp_path, full=True)
+    df = report.load_values(run)
+    table = report.comparison_table(df, ["baseline", "fast"])
+    declared = {"fast": (Target("mixed_io_cpu_500us.gil_use", "at_least", bound=0.95),
+                         Target("mixed_io_cpu_500us.gil_use", "at_least", bound=0.5),
+                         Target("mixed_io_cpu_500us.p50", "at_most", bound=0.0005),
+                         Target("mixed_io_cpu_500us.p99", "at_most", bound=0.0004),
+                         Target("mixed_io_cpu_2ms.p50", "at_most", bound=1e-4),
+                         Target("nothing.p50", "at_most", bound=1e-3))}
+    out = report.targets_table(table, ["baseline", "fast"], declared, df)
+    assert list(out.result) == ["**missed**", "met", "met", "not shown (the interval spans the bound)", "**missed**",
+                                "not measured"]
+    assert out.goal.iloc[0] == "at least 0.950 (the variant's own value)"
+    assert out.goal.iloc[2] == "at most 0.500 ms (the variant's own value)"
+    assert out["ratio [95% CI]"].iloc[2].startswith("0.200 ms [")
+    # without the per-process rows a bound cannot be judged: not measured (here: no row at all)
+    assert report.targets_table(table, ["baseline", "fast"], declared).empty

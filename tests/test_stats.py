@@ -173,3 +173,29 @@ def test_targets_holm_family_and_non_inferiority():
     swept = report.targets_table(table.assign(variant=table.variant.replace("v", "v+dict-growth9_8")),
                                  ["baseline", "v+dict-growth9_8"], declared)
     assert len(swept) == 5
+
+
+def test_paced_io_rows_are_reduced_by_what_a_value_holds():
+    """mixed_io_cpu_*: shares are means (a CPU share higher-is-better), percentiles medians;
+    compute_release_cpu* are windows of equal time; GIL use pairs two figures of each joint window."""
+    assert processes.kind_of("giltest", "mixed_io_cpu_500us.cpu_share", 0.2, 0) == "kept"
+    assert processes.kind_of("giltest", "mixed_io_cpu_500us.io_busy", 0.2, 0) == "share"
+    assert processes.kind_of("giltest", "mixed_io_cpu_100us.p99", 0.2, 0) == "percentile"
+    assert processes.kind_of("giltest", "compute_release_cpu.cpu_thread", 0.2, 0) == "equal_time"
+    assert processes.kind_of("giltest", "compute_release", 0.2, 0) == "work"
+    values = np.array([0.5, 0.7])
+    assert processes.reduce_process("kept", values, 0, 0, 0) == [("", processes.KEPT, pytest.approx(0.6))]
+    assert processes.reduce_process("share", values, 0, 0, 0) == [("", processes.SHARE, pytest.approx(0.6))]
+    assert report.orientation(processes.KEPT) == (False, True)
+    assert report.orientation(processes.SHARE) == (False, False)
+    joint = pd.DataFrame([
+        {"variant": "v", "process": "0/1", "bench": "mixed_io_cpu_2ms.p50", "gil_use": 0.5},
+        {"variant": "v", "process": "0/1", "bench": "mixed_io_cpu_2ms.p50", "gil_use": 0.7},
+        {"variant": "v", "process": "0/2", "bench": "mixed_io_cpu_2ms.cpu_share", "gil_use": 0.9},
+        {"variant": "v", "process": "0/3", "bench": "handoff_lock_cpu", "gil_use": float("nan")},
+    ])
+    rows = processes.joint_rows(joint)
+    assert list(rows.benchmark) == ["mixed_io_cpu_2ms.gil_use"] * 2
+    assert list(rows.value) == [pytest.approx(0.6), pytest.approx(0.9)] and list(rows["values"]) == [2, 1]
+    assert set(rows.unit) == {processes.KEPT} and set(rows.source) == {processes.JOINT_SOURCE}
+    assert processes.joint_rows(pd.DataFrame()).empty

@@ -2,7 +2,9 @@
 
 Inspired by CPython's Tools/ccbench, rewritten on pyperf.  Every value pyperf
 stores is a TIME PER OPERATION in seconds (lower is better); the report turns
-them into rates (operations per second) and ratios.
+them into rates (operations per second) and ratios.  The one exception is the
+shares of mixed_io_cpu_*.cpu_share and .io_busy, fractions stored in pyperf's
+plain-number unit ("integer", which pyperf prints as the number itself).
 
 What is measured
 ----------------
@@ -64,6 +66,47 @@ io_latency_cpu0, io_latency_cpu1, io_latency_cpu2
     around the system call and had to win it back: both are the cost of
     coming back from a blocking call.  (An earlier version discarded the
     second kind and asked again, which on some machines never succeeded.)
+mixed_io_cpu_<gap>.cpu_share, .io_busy, .p50, .p99  (gap: 2ms, 500us, 100us)
+    IO beside CPU work, as a server that serves a steady stream sees it.  The
+    sender process sends a UDP datagram every <gap> on an absolute schedule
+    (datagram i at t0 + i * gap, so a late wake-up is caught up and never
+    drifts), each carrying its send time (time.perf_counter_ns(), checked to
+    be system-wide as for io_latency), MIXED_WINDOW seconds of them per value.
+    An IO thread blocks in recv(), and for each datagram does IO_WORK
+    increments of Python work (a fixed count, about 20 us on baseline on the
+    2-core development machine: not a spin on the clock, so every variant
+    does the same work) and blocks again; one CPU-bound thread runs beside
+    it.  Around that, in the same call and process, the CPU thread runs alone
+    (the IO thread parked) for MIXED_SOLO seconds before and after: its rate
+    alone.  One window per value (loops forced to 1), and one statistic of it
+    per benchmark, since pyperf runs each benchmark in its own processes (as
+    testserver's S, S.p50, S.p99):
+      .cpu_share  the CPU thread's chunks/s over the window / its chunks/s
+                  alone (a share, higher is better);
+      .io_busy    seconds inside the IO thread's work / the window's wall time;
+      .p50, .p99  nearest-rank percentiles of receive time - send time over
+                  the window's datagrams.
+    The window runs from the IO thread's request until the last datagram's
+    work is done, or MIXED_CAP after the last scheduled send: datagrams not
+    received by then (the socket buffer overflowed, or they still wait) are
+    lost, ranked above every received one; a percentile among them is stored
+    as the window's length (longer than any latency it measured).  With a
+    GIL, 1 - io_busy is the most the CPU thread can get (less the IO
+    thread's recv() and bookkeeping, which the joint line gives as
+    io_handling); a CPU share below it is time the GIL was left idle.  Every
+    call appends all of its window's figures to the --joint-file, with
+    gil_use = cpu_share / (1 - io_busy) of the same window.
+compute_release, compute_release_cpu, compute_release_cpu.cpu_thread
+    C code that releases the GIL: hashlib.sha256 of HASH_BLOCK (1 MiB)
+    bytes (CPython hashes 2 KiB and more with the GIL released) in the
+    benchmark's thread.  compute_release: alone, time per block (the report
+    gives MiB/s).  compute_release_cpu: beside one CPU-bound Python thread,
+    time per block over one window of at least CPU_WINDOW seconds;
+    .cpu_thread: the CPU thread's time per chunk over such a window.  With a
+    GIL, each block's return must win the GIL back from the CPU thread (a
+    switch interval, upstream); a GIL that favours threads back from blocking
+    calls may instead take the CPU thread's turns.  Every window's hashed
+    blocks and CPU chunks go to the --joint-file together.
 gil_switch
     Two CPU-bound threads with sys.setswitchinterval(SWITCH_INTERVAL)
     (restored afterwards).  A shared "last runner" slot holds the id of the
@@ -83,8 +126,8 @@ What is NOT measured
 --------------------
 Thread creation and joining (threads are started, and wait at a gate or
 signal that they run, before the clock starts, and are joined after it
-stops), the sender process start-up, C code that releases the GIL (no
-hashing/compression/regex workloads as ccbench had), multi-process
+stops), the sender process start-up, C code that releases the GIL other
+than sha256 (no compression/regex workloads as ccbench had), multi-process
 throughput, fairness between more than 3 threads, and anything that needs
 more cores than the machine has: on a 2-core machine cpu_2threads and the
 *_cpu scenarios also measure the OS scheduler.
@@ -105,9 +148,9 @@ of that benchmark and passes them as `--loops 1 --values N`, so no loop
 calibration happens and every stored value is ONE latency; the report can
 take p50/p99 over all values of all processes (with --values 3: 75 values
 per process).  A --loops given on the command line does not apply to these.
-The same forcing is used, with values unchanged, for the *.cpu_thread
-benchmarks (loops=1: their work per value is fixed and `loops` would only
-be a scale factor) and for handoff_*_cpu (loops = HANDOFFS_PER_VALUE / 2
+The same forcing is used, with values unchanged, for the *.cpu_thread,
+mixed_io_cpu_* and compute_release_cpu benchmarks (loops=1: their work per
+value is fixed and `loops` would only be a scale factor) and for handoff_*_cpu (loops = HANDOFFS_PER_VALUE / 2
 round trips: calibrated in the fast mode, a value could last minutes if the
 run then fell into the convoy mode).  So the harness runs the script once;
 `--select` chooses benchmarks.  (Rejected: a `--latency` flag and two
@@ -123,7 +166,15 @@ lasts 0.1-0.2 s.  HANDOFFS_PER_VALUE = 100 keeps a handoff_*_cpu or
 in the other mode a value lasts a few ms.  Measured on a noisy, shared
 2-core machine (load average 2-3 from other jobs) with the baseline (GIL)
 CPython 3.13.5 build, whole script: `--fast` 1 min 05 s, default
-(no --fast) 3 min 02 s; free-threaded 3.13.5 build, `--fast`: 1 min 28 s.
+(no --fast) 3 min 02 s; free-threaded 3.13.5 build, `--fast`: 1 min 28 s
+(both before the mixed_io_cpu_* and compute_release* rows).  Those 15
+benchmarks: a mixed_io_cpu_* value lasts about 0.35 s (2 x MIXED_SOLO +
+MIXED_WINDOW, up to MIXED_CAP more, and the GIL waits of waking threads), a
+compute_release_cpu* value CPU_WINDOW; on the same kind of machine with
+builds running beside (load average 4-7), the 15 took 23-25 s in one
+invocation with --processes 1 (as `make bench QUICK=1` runs it: 1 warmup + 3
+values) and 34 s with --processes 2 --values 2 (one round of a full run,
+which has 5).
 
 Every thread a benchmark starts is stopped (CPU threads by a flag) and joined
 inside the timed function, every blocking wait has a timeout (a bug raises
@@ -133,16 +184,20 @@ lifetime bound) and only uses 127.0.0.1.
 
 Options (besides pyperf's): --select NAME[,NAME...] runs only those
 benchmarks (unknown names: exit status 2), --list prints the names,
---joint-file PATH appends one JSON line per handoff_*_cpu[.cpu_thread]
-window (pid, call number, round trips, CPU chunks, elapsed, voluntary and
-involuntary context switches of the worker: the joint measurement one pyperf
-value cannot hold; warmup calls included, each run's metadata has its
+--joint-file PATH appends one JSON line per handoff_*_cpu[.cpu_thread],
+mixed_io_cpu_* and compute_release_cpu[.cpu_thread] window (pid, call
+number, elapsed, the window's own figures -- round trips and CPU chunks;
+every mixed_io_cpu figure; hashed blocks and CPU chunks -- and the voluntary
+and involuntary context switches of the worker: the joint measurement one
+pyperf value cannot hold; warmup calls included, each run's metadata has its
 worker's pid as giltest_pid).
 Runs on Python 3.11+, GIL and free-threaded builds.
 """
 
 import atexit
+import hashlib
 import json
+import math
 import os
 import queue
 import socket
@@ -170,6 +225,12 @@ LATENCY_DELAY_MIN = 0.001       # sender delay before each datagram, seconds
 LATENCY_DELAY_MAX = 0.004
 LATENCY_VALUES_FACTOR = 25      # io_latency_*: values per process = values * this
 PROCESSES = 10                  # default number of pyperf worker processes
+MIXED_GAPS = (("2ms", 2_000_000), ("500us", 500_000), ("100us", 100_000))  # mixed_io_cpu_*: ns between datagrams
+MIXED_WINDOW = 0.2              # seconds of paced datagrams per mixed_io_cpu_* value
+MIXED_SOLO = 0.05               # seconds of the CPU thread alone before and after them
+MIXED_CAP = 0.02                # seconds after the last scheduled send that a value waits at most
+IO_WORK = 800                   # increments of the IO thread's work per datagram (~20 us on baseline here)
+HASH_BLOCK = 1 << 20            # bytes per sha256 call of compute_release* (1 MiB: the GIL is released)
 
 WAIT_TIMEOUT = 30.0             # bound of every blocking wait, seconds
 JOIN_TIMEOUT = WAIT_TIMEOUT + 10.0
@@ -202,6 +263,11 @@ BENCHMARKS = (
     "io_latency_cpu0",
     "io_latency_cpu1",
     "io_latency_cpu2",
+    *["mixed_io_cpu_%s.%s" % (gap, stat) for gap, _ in MIXED_GAPS
+      for stat in ("cpu_share", "io_busy", "p50", "p99")],
+    "compute_release",
+    "compute_release_cpu",
+    "compute_release_cpu.cpu_thread",
     "gil_switch",
     "lock_with_pass",
     "condition_notify_nowaiter",
@@ -459,17 +525,23 @@ def _rusage():
     return ru.ru_nvcsw, ru.ru_nivcsw
 
 
-def _record_joint(name, elapsed, trips, chunks, ru0, ru1):
-    """Append one window's joint measurement to the --joint-file, if one was given."""
+def _append_joint(name, fields, ru0, ru1):
+    """Append one window's joint line (``fields`` plus pid, call number and the
+    worker's context switches meanwhile) to the --joint-file, if one was given."""
     if _JOINT["path"] is None:
         return
     _JOINT["seq"] += 1
-    line = {"pid": os.getpid(), "seq": _JOINT["seq"], "bench": name,
-            "elapsed": elapsed, "round_trips": trips, "cpu_chunks": chunks,
+    line = {"pid": os.getpid(), "seq": _JOINT["seq"], "bench": name, **fields,
             "voluntary_ctxt_switches": None if ru0 is None else ru1[0] - ru0[0],
             "involuntary_ctxt_switches": None if ru0 is None else ru1[1] - ru0[1]}
     with open(_JOINT["path"], "a") as f:     # O_APPEND: workers' lines do not interleave
         f.write(json.dumps(line) + "\n")
+
+
+def _record_joint(name, elapsed, trips, chunks, ru0, ru1):
+    """Append one hand-off window's joint measurement to the --joint-file, if one was given."""
+    _append_joint(name, {"elapsed": elapsed, "round_trips": trips, "cpu_chunks": chunks},
+                  ru0, ru1)
 
 
 def _run_pair(kind, rounds, ncpu, window=0.0, record=None):
@@ -569,11 +641,25 @@ try:
             break
         if data == b"quit":
             break
-        req, n = data.split()
-        for _ in range(int(n)):
-            time.sleep(random.uniform(lo, hi))
-            sock.send(b"%s %d" % (req, time.perf_counter_ns()))
-            sent += 1
+        fields = data.split()
+        req, n = fields[0], int(fields[1])
+        if len(fields) == 2:    # "<req> <n>": n datagrams after random delays
+            for _ in range(n):
+                time.sleep(random.uniform(lo, hi))
+                sock.send(b"%s %d" % (req, time.perf_counter_ns()))
+                sent += 1
+            continue
+        # "<req> <n> <gap_ns>": datagram i at t0 + i * gap on an absolute
+        # schedule (a late wake-up sends at once: no drift), then "<req> end"
+        gap = int(fields[2])
+        t0 = time.perf_counter_ns() + gap
+        for i in range(n):
+            wait = t0 + i * gap - time.perf_counter_ns()
+            if wait > 0:
+                time.sleep(wait / 1e9)
+            sock.send(b"%s %d %d" % (req, i, time.perf_counter_ns()))
+        sock.send(b"%s end" % req)
+        sent += n
 except ConnectionRefusedError:
     pass    # the receiver's socket is gone
 """
@@ -585,7 +671,10 @@ class _Sender:
     Started on first use, stopped at exit (and it stops by itself anyway).
     Protocol on a connected loopback UDP pair: the receiver sends
     b"<req> <n>"; the sender answers with n datagrams b"<req> <send_ns>",
-    each after a random delay of LATENCY_DELAY_MIN..MAX seconds.
+    each after a random delay of LATENCY_DELAY_MIN..MAX seconds.  Or it sends
+    b"<req> <n> <gap_ns>" (mixed_io_cpu_*): the sender answers with
+    b"<req> <i> <send_ns>" for i = 0..n-1, datagram i at t0 + i * gap_ns
+    (t0 one gap after the command arrives), then b"<req> end".
     """
 
     _instance = None
@@ -659,7 +748,7 @@ class _Sender:
                 raise RuntimeError("io_latency: no datagram within %.0f s"
                                    % WAIT_TIMEOUT) from None
             t_recv = perf_ns()
-            got_req, sent_ns = data.split()
+            got_req, _, sent_ns = data.partition(b" ")
             if got_req == req:
                 break
             # a late answer to an earlier request: ignore it
@@ -668,6 +757,78 @@ class _Sender:
             raise RuntimeError("io_latency: negative latency %r s: the "
                                "clocks are not the same" % latency)
         return max(latency, 1e-9)
+
+    def drain(self):
+        """Discard datagrams left from an earlier request (a window that ended
+        at its deadline leaves its backlog); call it with no CPU thread running."""
+        self.sock.setblocking(False)
+        try:
+            while True:
+                try:
+                    self.sock.recv(256)
+                except (BlockingIOError, InterruptedError):
+                    break
+        finally:
+            self.sock.settimeout(WAIT_TIMEOUT)
+
+    def paced(self, n, gap_ns, cpu):
+        """The IO thread of one mixed_io_cpu_* window: ask for n datagrams
+        gap_ns apart, and for each one received do IO_WORK increments.
+
+        The window runs from sending the request until the last datagram's
+        work is done (or the "end" datagram, or MIXED_CAP after the last
+        scheduled send, whichever comes first: datagrams not received by then
+        are lost, counted as slower than every received one).  Returns a dict:
+        elapsed and the CPU threads' chunks over the window, the latencies
+        (receive - send, ns) received, the seconds inside the work (busy) and
+        from each recv() return to the end of its work (handling).
+        """
+        sock = self.sock
+        perf_ns = time.perf_counter_ns
+        work = _io_work
+        self.req += 1
+        req = b"%d" % self.req
+        last = n - 1
+        latencies = []
+        busy = handling = 0
+        sock.settimeout(MIXED_CAP)
+        try:
+            c0 = cpu.chunks()
+            t0 = perf_ns()
+            deadline = t0 + (n + 1) * gap_ns + int(MIXED_CAP * 1e9)
+            sock.send(b"%s %d %d" % (req, n, gap_ns))
+            while True:
+                try:
+                    data = sock.recv(64)
+                except socket.timeout:
+                    if perf_ns() >= deadline:
+                        break
+                    continue
+                t_recv = perf_ns()
+                got_req, _, rest = data.partition(b" ")
+                if got_req != req:
+                    continue        # a late datagram of an earlier request
+                if rest == b"end":
+                    break
+                index, sent_ns = rest.split()
+                latencies.append(t_recv - int(sent_ns))
+                w0 = perf_ns()
+                work()
+                w1 = perf_ns()
+                busy += w1 - w0
+                handling += w1 - t_recv
+                if int(index) == last or w1 >= deadline:
+                    break
+            t1 = perf_ns()
+            c1 = cpu.chunks()
+        finally:
+            sock.settimeout(WAIT_TIMEOUT)
+        if latencies and min(latencies) < 0:
+            raise RuntimeError("mixed_io_cpu: negative latency %d ns: the "
+                               "clocks are not the same" % min(latencies))
+        return {"elapsed": (t1 - t0) / 1e9, "cpu_chunks": c1 - c0,
+                "latencies": latencies, "busy": busy / 1e9,
+                "handling": handling / 1e9}
 
 
 def _latency_func(ncpu):
@@ -678,6 +839,155 @@ def _latency_func(ncpu):
             for _ in range(loops):
                 total += sender.latency()
         return total
+    return func
+
+
+# --- 8b: paced IO beside a CPU thread ---------------------------------------------
+
+def _io_work():
+    """The IO thread's fixed Python work per datagram: IO_WORK increments."""
+    x = 0
+    for _ in range(IO_WORK):
+        x += 1
+    return x
+
+
+def _solo(cpu, seconds):
+    """(chunks, seconds) of the CPU threads while this thread sleeps `seconds`."""
+    t0 = time.perf_counter()
+    c0 = cpu.chunks()
+    time.sleep(seconds)
+    t1 = time.perf_counter()
+    c1 = cpu.chunks()
+    return c1 - c0, t1 - t0
+
+
+def _percentile(sorted_ns, n, p, censored):
+    """Nearest-rank percentile p of n latencies of which sorted_ns (ns, ascending)
+    were received; the n - len(sorted_ns) lost ones rank above them all and a
+    percentile among them is `censored` (seconds)."""
+    rank = max(1, math.ceil(p / 100.0 * n))
+    return sorted_ns[rank - 1] / 1e9 if rank <= len(sorted_ns) else censored
+
+
+def _mixed_window(gap_ns, record=None):
+    """One value of mixed_io_cpu_*: the CPU thread alone (MIXED_SOLO), beside
+    the IO thread serving datagrams gap_ns apart (MIXED_WINDOW), then alone
+    again, all in this process.  Returns the window's figures (a dict); with
+    `record` (a benchmark name) also appends them to the --joint-file.
+    """
+    what = "mixed_io_cpu"
+    sender = _Sender.get()
+    sender.drain()              # no CPU thread yet: a backlog drains at once
+    n = max(1, round(MIXED_WINDOW * 1e9 / gap_ns))
+    go = threading.Event()
+    state = {"run": True}
+    out = {}
+    with _CpuThreads(1, what) as cpu:
+        def io_body():
+            _wait(go, what + ": IO thread start")
+            if state["run"]:
+                out.update(sender.paced(n, gap_ns, cpu))
+
+        io = _Thread(io_body, name="io")
+        io.start()
+        try:
+            solo_a = _solo(cpu, MIXED_SOLO)
+            ru0 = _rusage()
+            go.set()
+            _join([io], what)
+            ru1 = _rusage()
+            solo_b = _solo(cpu, MIXED_SOLO)
+        finally:
+            if io.is_alive():       # failed before the window: let it return
+                state["run"] = False
+                go.set()
+                io.join(JOIN_TIMEOUT)
+    solo_rate = (solo_a[0] + solo_b[0]) / (solo_a[1] + solo_b[1])
+    elapsed = out["elapsed"]
+    latencies = sorted(out["latencies"])
+    # pyperf refuses a value of 0: a CPU thread without one chunk counts one,
+    # a window without one datagram received counts 1 ns of work
+    cpu_share = max(1, out["cpu_chunks"]) / elapsed / solo_rate
+    io_busy = max(out["busy"], 1e-9) / elapsed
+    fig = {"gap": gap_ns / 1e9, "elapsed": elapsed, "cpu_chunks": out["cpu_chunks"],
+           "solo_chunks": solo_a[0] + solo_b[0], "solo_elapsed": solo_a[1] + solo_b[1],
+           "cpu_share": cpu_share, "io_busy": io_busy,
+           "gil_use": cpu_share / max(1e-9, 1.0 - io_busy),
+           "io_handling": out["handling"] / elapsed,
+           "datagrams": n, "received": len(latencies),
+           "p50": _percentile(latencies, n, 50, elapsed),
+           "p99": _percentile(latencies, n, 99, elapsed)}
+    if record is not None:
+        _append_joint(record, fig, ru0, ru1)
+    return fig
+
+
+def _mixed_func(gap, gap_ns, stat):
+    name = "mixed_io_cpu_%s.%s" % (gap, stat)
+
+    def func(loops):
+        # loops is forced to 1: one window per value, its statistic `stat`
+        return sum(_mixed_window(gap_ns, record=name)[stat] for _ in range(loops))
+    return func
+
+
+# --- 8c: C code that releases the GIL beside a CPU thread ----------------------
+
+_BLOCK = []
+
+
+def _hash_block():
+    """HASH_BLOCK bytes to hash (made once per process)."""
+    if not _BLOCK:
+        _BLOCK.append(bytes(range(256)) * (HASH_BLOCK // 256))
+    return _BLOCK[0]
+
+
+def bench_compute_release(loops):
+    block = _hash_block()
+    sha256 = hashlib.sha256
+    it = range(loops)
+    t0 = time.perf_counter()
+    for _ in it:
+        sha256(block).digest()
+    return time.perf_counter() - t0
+
+
+def _run_hash_beside_cpu(window, record=None):
+    """Hash HASH_BLOCK chunks in this thread beside one CPU thread until at
+    least `window` seconds; returns (elapsed, chunks hashed, CPU chunks)."""
+    what = "compute_release_cpu"
+    block = _hash_block()
+    sha256 = hashlib.sha256
+    hashed = 0
+    with _CpuThreads(1, what) as cpu:
+        ru0 = _rusage()
+        c0 = cpu.chunks()
+        t0 = time.perf_counter()
+        while True:
+            sha256(block).digest()
+            hashed += 1
+            t1 = time.perf_counter()
+            if t1 - t0 >= window:
+                break
+        c1 = cpu.chunks()
+        ru1 = _rusage()
+    if record is not None:
+        _append_joint(record, {"elapsed": t1 - t0, "hashed": hashed,
+                               "hash_block": HASH_BLOCK, "cpu_chunks": c1 - c0},
+                      ru0, ru1)
+    return t1 - t0, hashed, c1 - c0
+
+
+def _compute_release_func(cpu_thread):
+    name = "compute_release_cpu" + (".cpu_thread" if cpu_thread else "")
+
+    def func(loops):
+        # loops is forced to 1: one window per value; seconds per hashed block
+        # (the hashing thread) or per CPU chunk (the CPU thread)
+        elapsed, hashed, chunks = _run_hash_beside_cpu(CPU_WINDOW, record=name)
+        return elapsed * loops / (max(1, chunks) if cpu_thread else hashed)
     return func
 
 
@@ -791,6 +1101,21 @@ def _spec():
     for ncpu in (0, 1, 2):
         specs.append(("io_latency_cpu%d" % ncpu, _latency_func(ncpu), None,
                       1, LATENCY_VALUES_FACTOR, {"giltest_cpu_threads": ncpu}))
+    for gap, gap_ns in MIXED_GAPS:
+        for stat in ("cpu_share", "io_busy", "p50", "p99"):
+            meta = {"giltest_cpu_threads": 1, "giltest_gap": gap_ns / 1e9}
+            if stat in ("cpu_share", "io_busy"):
+                meta["unit"] = "integer"    # a share: pyperf's plain-number unit
+            specs.append(("mixed_io_cpu_%s.%s" % (gap, stat),
+                          _mixed_func(gap, gap_ns, stat), None, 1, 1, meta))
+    specs += [
+        ("compute_release", bench_compute_release, None, None, 1,
+         {"giltest_cpu_threads": 0}),
+        ("compute_release_cpu", _compute_release_func(False), None, 1, 1,
+         {"giltest_cpu_threads": 1}),
+        ("compute_release_cpu.cpu_thread", _compute_release_func(True), None,
+         1, 1, {"giltest_cpu_threads": 1}),
+    ]
     specs += [
         ("gil_switch", bench_gil_switch, None, None, 1, {}),
         ("lock_with_pass", bench_lock_with_pass, None, None, 1, {}),
@@ -876,6 +1201,12 @@ def main():
         LATENCY_DELAY_MIN, LATENCY_DELAY_MAX)
     runner.metadata["giltest_latency_values_factor"] = LATENCY_VALUES_FACTOR
     runner.metadata["giltest_latency_origin"] = "max(send, recv entry)"
+    runner.metadata["giltest_mixed_window"] = MIXED_WINDOW
+    runner.metadata["giltest_mixed_solo"] = MIXED_SOLO
+    runner.metadata["giltest_mixed_cap"] = MIXED_CAP
+    runner.metadata["giltest_io_work"] = IO_WORK
+    runner.metadata["giltest_hash_block"] = HASH_BLOCK
+    runner.metadata["giltest_sha256"] = type(hashlib.sha256()).__module__ + "." + type(hashlib.sha256()).__name__
     is_gil_enabled = getattr(sys, "_is_gil_enabled", None)
     runner.metadata["gil_io_priority"] = _gil_io_priority()
     runner.metadata["giltest_gil"] = (
