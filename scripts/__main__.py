@@ -15,11 +15,11 @@ import sys
 from pathlib import Path
 
 from . import build as builder
-from . import deps, options, patches, provenance, regrtest, source, ui
+from . import deps, options, patches, provenance, regrtest, source, ui, verifications
 from . import results_layout as layout
 from .config import CHECK_NAMES, DEFAULT_FLAVOR, ROOT, load_pin, load_table
 from .errors import UsageError, run_entry_point
-from .patch_hooks import settings, verifications
+from .patch_hooks import settings
 
 
 def _table():
@@ -329,7 +329,7 @@ def parser() -> argparse.ArgumentParser:
                    help="print the default pyperformance subset with the reasons (docs/benchmarks.md's table) and exit")
     p = add("sweep-dict", cmd_sweep_dict, "build a grid of dict sizings and chart memory against speed")
     options.add(p, options.SWEEP)  # scripts.sweep parses the same table in the venv
-    for check in verifications.VERIFICATIONS:  # verify-condvar: patch 0003's proof (scripts/patch_hooks/)
+    for check in verifications.VERIFICATIONS:  # verify-condvar: patch 0003's proof (scripts/verifications.py)
         check.add_arguments(add(check.command, check.run, check.help))
     p = add("report", cmd_report, "regenerate report.md and charts of a run")
     p.add_argument("--run", default="", help="run id or folder (default: the newest finished run)")

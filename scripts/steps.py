@@ -30,10 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from . import checks, dict_defaults, dict_sizing, regrtest, ui
+from . import checks, dict_defaults, dict_sizing, regrtest, ui, verifications
 from .config import ROOT, Table
 from .errors import HarnessError, report_error
-from .patch_hooks import verifications
 
 Outcome = int | tuple[int, str]  # an exit status, or (status counted, verdict word): see checks.judge
 Fields = dict[str, str]  # what one instance of a step fills into its label and command

@@ -14,10 +14,9 @@ import pytest
 
 from conftest import REPO
 from scripts import __main__ as cli
-from scripts import steps
+from scripts import steps, verifications
 from scripts.config import load_table
 from scripts.errors import HarnessError
-from scripts.patch_hooks import verifications
 
 TABLE = load_table()
 ALL = list(TABLE.variants)

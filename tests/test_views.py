@@ -11,8 +11,8 @@ import ast
 import re
 
 from conftest import REPO
-from scripts import benchmarks, views
-from scripts.patch_hooks import settings, verifications
+from scripts import benchmarks, verifications, views
+from scripts.patch_hooks import settings
 
 
 def test_every_benchmark_of_the_manifest_and_the_external_suite_has_a_view():

@@ -4,7 +4,9 @@ interface (``Verification``) and one registry (``VERIFICATIONS``).
 ``__main__`` adds each one's command with its options, and ``make test`` runs each once
 on its variant (scripts/steps.py), so neither names the patch. The semaphore condvar's
 model check and stress test of patch 0003 (scripts/condvar_verify.py) is the one
-registered.
+registered. It is a module beside scripts/patch_hooks/ (the build settings' hooks), not in
+it: a proof builds its variant, so it stands above scripts/build.py, which the settings
+stand below.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .. import condvar_verify
+from . import condvar_verify
 
 
 @dataclass(frozen=True)
