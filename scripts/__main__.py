@@ -15,10 +15,11 @@ import sys
 from pathlib import Path
 
 from . import build as builder
-from . import deps, options, patches, provenance, regrtest, source, ui
+from . import deps, options, patches, provenance, regrtest, source, ui, verifications
 from . import results_layout as layout
 from .config import CHECK_NAMES, DEFAULT_FLAVOR, ROOT, load_pin, load_table
 from .errors import UsageError, run_entry_point
+from .patch_hooks import settings
 
 
 def _table():
@@ -43,7 +44,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Build one variant in one flavor (or, with --dry-run, print how it would be built)."""
-    spec = builder.resolve(args.variant, args.flavor, dict_text=args.dict)
+    spec = builder.resolve(args.variant, args.flavor, setting_text=settings.text_of(args))
     if args.dry_run:
         print(dry_run_text(spec, args.platform, args.jobs))
         return 0
@@ -64,7 +65,7 @@ def dry_run_text(spec: builder.BuildSpec, platform_name: str, jobs: int | None) 
 
 def cmd_regrtest(args: argparse.Namespace) -> int:
     """Run CPython's tests on a build, failing only on failures baseline does not have."""
-    spec = builder.resolve(args.variant, args.flavor, dict_text=args.dict)
+    spec = builder.resolve(args.variant, args.flavor, setting_text=settings.text_of(args))
     if args.variant_tests and args.tests:
         raise UsageError("give either --tests or --variant-tests, not both")
     tests = list(spec.variant.regrtest) if args.variant_tests else args.tests.split()
@@ -151,8 +152,7 @@ def variants_markdown(table) -> str:
         if v.build_of:
             build = f"`{v.build_of}`'s build, run with " + " ".join(f"{k}={val}" for k, val in v.environ)
         signature = [f"`{s}`" for s in v.signature]
-        if any(p.startswith("0001-dict-sizing") for p in v.patches):
-            signature.append("`_testinternalcapi.get_dict_sizing()` reports the defines")
+        signature += settings.signature_notes(v.patches)
         patches = ", ".join(v.patches) or "(none)"
         if v.left_out:
             patches += "; left out: " + ", ".join(f"{p} ({why})" for p, why in v.left_out)
@@ -239,14 +239,6 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return _in_venv("matrix", options.forward(args, options.BENCH))
 
 
-def cmd_verify_condvar(args: argparse.Namespace) -> int:
-    """Model-check and stress-test the semaphore condition variable (patch 0003)."""
-    from . import condvar_verify
-
-    # an unknown variant is refused by builder.resolve(), listing the valid ones
-    return condvar_verify.verify(args.variant, args.jobs, helgrind=not args.no_helgrind)
-
-
 def cmd_report(args: argparse.Namespace) -> int:
     """Regenerate report.md and charts of a run (default: the newest finished one)."""
     root = layout.DEFAULT_ROOT
@@ -278,7 +270,7 @@ def cmd_instructions(args: argparse.Namespace) -> int:
         raise UsageError("--reps must be at least 1")
     specs = [builder.resolve("baseline", args.flavor)]
     if args.variant != "baseline":
-        specs.append(builder.resolve(args.variant, args.flavor, dict_text=args.dict))
+        specs.append(builder.resolve(args.variant, args.flavor, setting_text=settings.text_of(args)))
     for spec in specs:
         builder.build(spec, args.jobs)
     interpreters = [instructions.Interpreter(spec.label, spec.python) for spec in specs] + extra
@@ -306,13 +298,7 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--variant", default="baseline", help="a variant from variants.toml (default: baseline)")
         p.add_argument("--flavor", default=DEFAULT_FLAVOR, help="release (default), pgo or debug")
         p.add_argument("--jobs", type=int, default=None, help="parallel jobs (default: number of cores)")
-        p.add_argument(
-            "--dict",
-            default="",
-            metavar="'KNOB=VALUE ...'",
-            help="dict sizing laid over the variant's (needs the dict-sizing patch), e.g. "
-            "'log_minsize=2 growth=5/4'; knobs: log_minsize, load, growth, decoupled, entries_min, presize",
-        )
+        settings.add_options(p)  # --dict: the dict-sizing patch's knobs (scripts/patch_hooks/)
 
     add("deps", cmd_deps, "install build dependencies and the harness venv")
     add("fetch", cmd_fetch, "fetch, verify and extract the pinned CPython source")
@@ -343,15 +329,8 @@ def parser() -> argparse.ArgumentParser:
                    help="print the default pyperformance subset with the reasons (docs/benchmarks.md's table) and exit")
     p = add("sweep-dict", cmd_sweep_dict, "build a grid of dict sizings and chart memory against speed")
     options.add(p, options.SWEEP)  # scripts.sweep parses the same table in the venv
-    p = add("verify-condvar", cmd_verify_condvar,
-            "spin model check and C stress test (plain, fallback, ThreadSanitizer, helgrind) of the semaphore condvar")
-    p.add_argument(
-        "--variant",
-        default="sem_condvar",
-        help="a variant carrying patch 0003 with the emulation on (default: sem_condvar)",
-    )
-    p.add_argument("--no-helgrind", action="store_true", help="skip the helgrind run (about 3 minutes)")
-    p.add_argument("--jobs", type=int, default=None)
+    for check in verifications.VERIFICATIONS:  # verify-condvar: patch 0003's proof (scripts/verifications.py)
+        check.add_arguments(add(check.command, check.run, check.help))
     p = add("report", cmd_report, "regenerate report.md and charts of a run")
     p.add_argument("--run", default="", help="run id or folder (default: the newest finished run)")
     p = add(

@@ -24,9 +24,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import deps, dict_sizing, patches, pcbuild, source, ui
+from . import deps, patches, pcbuild, source, ui
 from .config import ROOT, Flavor, Pin, Table, Variant, build_name, load_pin, load_table
 from .errors import HarnessError, UsageError
+from .patch_hooks import settings
 
 BUILD = ROOT / "build"
 SIGNATURE_SCRIPT = r"""
@@ -159,16 +160,14 @@ class BuildSpec:
     variant: Variant
     flavor: Flavor
     patches: tuple[patches.Patch, ...]
-    dict_overrides: tuple[tuple[str, str], ...] = ()  # DICT="knob=value ..." laid over the row
+    overrides: settings.Overrides = ()  # a build setting's values laid over the row (DICT="knob=value ...")
     revision: str = ""  # PATCHES_FROM: the git commit the patches were taken from ("" = the work tree)
 
     @property
     def label(self) -> str:
         """The variant as the matrix and results name it: ``tight_dict``, ``tight_dict+dict-growth5_4``,
         or ``native_condition@536a938a12`` for a build of the patches as they were in that commit."""
-        label = self.variant.name
-        if self.dict_overrides:
-            label += f"+{dict_sizing.slug(dict(self.dict_overrides))}"
+        label = self.variant.name + settings.label_suffix(self.variant.patches, self.overrides)
         return label + (f"@{self.revision}" if self.revision else "")
 
     @property
@@ -176,15 +175,8 @@ class BuildSpec:
         return build_name(self.label, self.flavor.name)
 
     @property
-    def dict_sizing(self) -> dict_sizing.DictSizing | None:
-        """The dict sizing of a variant carrying the dict-sizing patch (None otherwise)."""
-        if dict_sizing.PATCH not in self.variant.patches:
-            return None
-        return dict_sizing.overlay(dict_sizing.from_defines(self.variant.defines), dict(self.dict_overrides))
-
-    @property
     def defines(self) -> list[str]:
-        """The variant's defines, with the dict knobs replaced by the effective sizing's."""
+        """The variant's defines, with a build setting's (the dict knobs) replaced by the effective ones."""
         return self._with_sizing(self.variant.defines)
 
     @property
@@ -193,12 +185,7 @@ class BuildSpec:
         return self._with_sizing(self.variant.windows_defines)
 
     def _with_sizing(self, defines: tuple[str, ...]) -> list[str]:
-        sizing = self.dict_sizing
-        if sizing is None:
-            return list(defines)
-        dict_macros = {m for spec in dict_sizing.KNOBS.values() for m in spec[0]}
-        kept = [d for d in defines if d.split("=", 1)[0] not in dict_macros]
-        return kept + list(sizing.defines)
+        return settings.defines(self.variant.patches, defines, self.overrides)
 
     @property
     def windows(self) -> pcbuild.WindowsBuild:
@@ -229,8 +216,7 @@ class BuildSpec:
 
     @property
     def signature(self) -> list[str]:
-        sizing = self.dict_sizing
-        extra = [sizing.signature_check()] if sizing is not None else []
+        extra = settings.signature(self.variant.patches, self.variant.defines, self.overrides)
         return [*self.variant.signature, *extra, *self.flavor.signature]
 
     def key(self) -> str:
@@ -248,32 +234,24 @@ class BuildSpec:
 
 
 def resolve(variant_name: str, flavor_name: str, table: Table | None = None, pin: Pin | None = None,
-            dict_text: str = "", patches_from: str = "") -> BuildSpec:
+            setting_text: str = "", patches_from: str = "") -> BuildSpec:
     """Validate the names (UsageError listing valid ones) and gather the build's inputs.
 
     ``variant_name`` may be a label such as ``tight_dict+dict-growth5_4`` (as results
-    name a build with a dict setting); ``dict_text`` is the DICT="knob=value ..." of
-    the command line. Either needs a variant carrying the dict-sizing patch.
+    name a build with a setting laid over its row); ``setting_text`` is the setting's
+    option of the command line (DICT="knob=value ..."). Either needs a variant carrying
+    the setting's patch (scripts/patch_hooks/settings.py).
     """
     pin = pin or load_pin()
     series = patches.read_series(pin)
     table = table or load_table(series=[p.name for p in series])
-    overrides: dict[str, str] = {}
-    if "+" in variant_name:
-        variant_name, _, slug_text = variant_name.partition("+")
-        overrides.update(dict_sizing.parse_slug(slug_text))
-    if dict_text:
-        overrides.update(dict_sizing.parse_overrides(dict_text))
+    variant_name, slug_text = settings.split_label(variant_name)
+    requested = settings.requested(slug_text, setting_text)
     variant = table.variant(variant_name)
     if variant.build_of:  # a runtime variant benchmarks another variant's build
         variant = table.variant(variant.build_of)
     flavor = table.flavor(flavor_name)
-    if overrides and dict_sizing.PATCH not in variant.patches:
-        carriers = [n for n, v in table.variants.items() if dict_sizing.PATCH in v.patches]
-        raise UsageError(
-            f"a dict setting (DICT=...) needs a variant with the {dict_sizing.PATCH} patch; "
-            f"{variant_name!r} has none. Variants that have it: {', '.join(carriers) or 'none'}"
-        )
+    overrides = settings.overrides_of(variant_name, variant.patches, settings.carriers(table.variants), requested)
     by_name = {p.name: p for p in series}
     chosen = [by_name[name] for name in variant.patches]
     revision = ""
@@ -281,9 +259,8 @@ def resolve(variant_name: str, flavor_name: str, table: Table | None = None, pin
         if not variant.patches:
             raise UsageError(f"PATCHES_FROM needs a variant with patches; {variant.name!r} has none")
         revision, chosen = patches.at_revision(pin, patches_from, list(variant.patches))
-    spec = BuildSpec(pin, variant, flavor, tuple(chosen),
-                     tuple((k, overrides[k]) for k in dict_sizing.KNOBS if k in overrides), revision)
-    _ = spec.dict_sizing  # validates the effective sizing before anything is built
+    spec = BuildSpec(pin, variant, flavor, tuple(chosen), overrides, revision)
+    _ = spec.defines  # validates the effective setting before anything is built
     return spec
 
 
@@ -513,7 +490,7 @@ def _build_locked(spec: BuildSpec, jobs: int | None = None) -> Path:
         "defines": spec.defines if os.name != "nt" else spec.windows_defines,
         "compiler_env": {"CL": spec.windows.cl} if os.name == "nt" else {},
         "runtime_env": flavor_env(spec, tree),
-        "dict_sizing": spec.dict_sizing.values if spec.dict_sizing else None,
+        **settings.record(spec.variant.patches, spec.variant.defines, spec.overrides),
         "compiler": compiler_version() if os.name != "nt" else "msvc (PCbuild)",
         "ccache": shutil.which("ccache") is not None,
         "sys_version": answer["version"],

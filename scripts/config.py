@@ -440,6 +440,19 @@ def load_table(path: Path | None = None, series: list[str] | None = None) -> Tab
     return Table(variants=variants, flavors=flavors)
 
 
+def variant_rows() -> dict[str, Variant]:
+    """The variants of variants.toml by name, or none when the table cannot be read.
+
+    For the pages made from published JSON (a run's report, the summary), which need
+    only the JSON: a table they cannot read leaves out what it declares (targets,
+    runtime twins) instead of failing the page.
+    """
+    try:
+        return load_table().variants
+    except HarnessError:
+        return {}
+
+
 def build_name(variant: str, flavor: str) -> str:
     """The build folder name: the variant, with '-<flavor>' unless the flavor is the default."""
     return variant if flavor == DEFAULT_FLAVOR else f"{variant}-{flavor}"

@@ -31,6 +31,7 @@ from . import charts, report
 from . import results_layout as layout
 from .config import ROOT, load_pin
 from .errors import HarnessError, run_entry_point
+from .tables import md_table
 
 # Run metadata that says how a platform measured, shown per platform.
 MEASUREMENT_KEYS = {
@@ -186,8 +187,8 @@ def render(runs: CrossRuns, out: Path, results_shown: str) -> Path:
               "The same benchmark name can measure a different quantity: Windows' working set is not Linux's "
               "resident set, and the load generator's own speed enters requests/s.", ""]
     note_table = pd.DataFrame(runs.notes).fillna("–")
-    lines += [report.md_table(note_table, "what"), ""]
-    lines += ["## Ratios side by side", "", report.md_table(side_by_side(ratios, platforms), "variant: benchmark"), ""]
+    lines += [md_table(note_table, "what"), ""]
+    lines += ["## Ratios side by side", "", md_table(side_by_side(ratios, platforms), "variant: benchmark"), ""]
     lines += ["## Charts", ""] + [f"![{p.stem}](charts/{p.name})" for p in chart_files if p.suffix == ".png"]
     path = out / "report.md"
     path.write_text("\n".join(lines) + "\n")

@@ -4,7 +4,8 @@ the index of runs (``<results>/README.md``) and ``<results>/SUMMARY.md``.
 A new run (``make bench``, ``make sweep-dict``) and a regenerated one (``make report``)
 end here, so every route writes the same pages the same way; ``make summary`` rewrites
 the summary alone. Each page is derived from the runs' JSON only: scripts/report.py
-makes a run's report and the index, scripts/summary.py the summary.
+makes a run's report (with each benchmark family's view, scripts/views/),
+scripts/runs_index.py the index, scripts/summary.py the summary.
 
 Runs under the harness venv (pandas, numpy, scipy, matplotlib, pyperf):
 ``python -m scripts.publish RESULTS_DIR [RUN_DIR]``.
@@ -15,7 +16,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from . import report, ui
+from . import report, runs_index, ui
 from . import summary as summary_page
 from .errors import run_entry_point
 
@@ -23,7 +24,7 @@ from .errors import run_entry_point
 def run(run_dir: Path, results: Path) -> None:
     """A finished run's report.md and charts/, then the pages of ``results`` that list runs."""
     ui.step(f"report: {ui.shown(report.write_report(run_dir))}")
-    ui.step(f"index: {ui.shown(report.write_index(results))}")
+    ui.step(f"index: {ui.shown(runs_index.write_index(results))}")
     summary(results)
 
 

@@ -1,7 +1,11 @@
-"""Turn one run folder's JSON into report.md and charts/, and index the runs.
+"""Turn one run folder's JSON into report.md and charts/: the generic part of the report.
 
-Everything here is derived from the run's JSON alone (pyperf suites and the dict size
-tables), so ``make report RUN=…`` regenerates the same report on any machine. Stored
+This module loads a run, compares every row with baseline, judges the declared targets
+and writes the sections every run has (targets, row counts, same-binary pairs, method,
+variants, provenance, the chart list, every benchmark); each benchmark family's own
+sections and charts come from its view (scripts/views/), asked in turn, so nothing here
+names a benchmark row. Everything is derived from the run's JSON alone (pyperf suites
+and the benchmarks' own JSON files), so ``make report RUN=…`` regenerates the same report on any machine. Stored
 values are times per operation (seconds) or bytes; rates (hand-offs/s, requests/s) are
 derived here. The samples are worker processes, one value each (``scripts.processes``):
 every comparison is a ratio to baseline with a 95% bootstrap interval over processes,
@@ -16,40 +20,29 @@ Runs under the harness venv (pandas, numpy, scipy, matplotlib, pyperf).
 from __future__ import annotations
 
 import fnmatch
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from . import charts, instructions_view, processes, provenance, server_joint
+from . import charts, processes, provenance, views
 from . import results_layout as layout
-from .config import BOUND_GOALS
+from .config import BOUND_GOALS, variant_rows
+from .patch_hooks import settings
 from .stats import (
     ALPHA,
     DELTA,
     NOT_SHOWN_NO_WORSE,
-    PYPERFORMANCE_SOURCE,
     Comparison,
     bh_qvalues,
     bootstrap_ci,
     compare,
-    difference_ci,
     holm,
-    median_ci,
     non_inferior,
-    rate,
-    rate_stat,
-    ratio_ci,
-    suite_geomean,
     values_of,
 )
 from .sweep_grid import grid_aliases
-
-HANDOFF_PRIMITIVES = ("lock", "condition", "queue")
-MIXED_GAPS = ("2ms", "500us", "100us")  # giltest's mixed_io_cpu_<gap> rows, in the script's order
-SERVER_SCENARIOS = ("c1_close", "c1_keepalive", "c10_close", "c10_keepalive")
-
+from .tables import md_table, numbered_section, unit_of
 
 # ---------------------------------------------------------------- loading
 
@@ -58,9 +51,8 @@ def load_raw(run_dir: Path) -> pd.DataFrame:
     """One row per stored value: variant, source file, benchmark, unit, process, value.
 
     Besides: what the benchmark declares about a value's work where the report needs it
-    to weigh values (``processes.RAW_COLUMNS``): operations per batch and the window
-    of giltest's ``handoff_*_cpu``, requests per load run and the time cap of
-    testserver's scenarios (nan where not declared).
+    to weigh values (``processes.RAW_COLUMNS``: operations per batch, a measuring window,
+    a time cap), by the metadata keys its view names (``declared``; nan where none).
     """
     import pyperf
 
@@ -70,9 +62,7 @@ def load_raw(run_dir: Path) -> pd.DataFrame:
             for benchmark in pyperf.BenchmarkSuite.load(str(path)):
                 unit = benchmark.get_unit()
                 meta = benchmark.get_metadata()
-                window = float(meta.get("giltest_cpu_window", "nan"))
-                batch = float(meta.get("testserver_requests", meta.get("giltest_handoffs_per_value", "nan")))
-                cap_per_loop = float(meta.get("testserver_seconds_per_loop", "nan"))
+                window, batch, cap_per_loop = (declared(meta, column) for column in ("window", "batch", "cap"))
                 for run_no, run in enumerate(benchmark.get_runs()):
                     cap = cap_per_loop * run.get_loops() if run.values else float("nan")
                     for value in run.values:
@@ -82,24 +72,22 @@ def load_raw(run_dir: Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=processes.RAW_COLUMNS)
 
 
+def declared(meta: dict, column: str) -> float:
+    """What a benchmark's metadata declares for one weighing column of ``processes.RAW_COLUMNS``
+    (``batch``, ``window``, ``cap``), by the keys its view names (``View.declares``); nan when none."""
+    for view in views.VIEWS:
+        key = dict(view.declares).get(column)
+        if key is not None and key in meta:
+            return float(meta[key])
+    return float("nan")
+
+
 def load_values(run_dir: Path) -> pd.DataFrame:
     """One row per variant, source, metric and worker process (``processes.per_process``),
-    and the rows giltest's joint lines give (``processes.joint_rows``)."""
+    and the rows the registered views make from files of their own (giltest's joint lines)."""
     values = processes.per_process(load_raw(run_dir))
-    joint = processes.joint_rows(load_joint(run_dir))
-    return pd.concat([values, joint], ignore_index=True) if len(joint) else values
-
-
-def load_sizes(run_dir: Path) -> pd.DataFrame:
-    """The sys.getsizeof tables of every variant: variant, n, keys, built_by, bytes."""
-    frames = []
-    for vdir in layout.variant_dirs(run_dir):
-        path = vdir / layout.SIZES_FILE
-        if path.is_file():
-            frame = pd.DataFrame(json.loads(path.read_text())["rows"])
-            frame["variant"] = vdir.name
-            frames.append(frame)
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    extra = [frame for view in views.VIEWS if view.values is not None and len(frame := view.values(run_dir))]
+    return pd.concat([values, *extra], ignore_index=True) if extra else values
 
 
 MACHINE_KEYS = ("cpu_model_name", "platform", "loadgen", "performance_version", "perf_version")
@@ -258,7 +246,7 @@ def targets_table(table: pd.DataFrame, variants: list[str], targets: dict[str, t
     """
     rows = []
     for variant in variants:
-        declared = targets.get(variant) or targets.get(variant.partition("+")[0]) or ()
+        declared = targets.get(variant) or targets.get(settings.base_variant(variant)) or ()
         if variant == "baseline" or not declared:
             continue
         found = []
@@ -360,474 +348,7 @@ def verdict_counts(table: pd.DataFrame) -> pd.DataFrame:
 
 
 AA_VARIANT = "baseline_aa"  # baseline built a second time: the A/A row
-CONVOY_SECONDS = 4e-3  # a hand-off this slow waited about a whole 5 ms switch interval: the convoy mode
-
-
-def unit_of(df: pd.DataFrame, name: str) -> str:
-    """The unit of a metric's per-process rows (``second``, ``per_second``, ``byte``, ``share``)."""
-    hit = df.loc[df.benchmark == name, "unit"]
-    if hit.empty:
-        raise ValueError(name)
-    return str(hit.iloc[0])
-
-
-def rate_ratio_ci(df: pd.DataFrame, numerator: str, denominator: str, v: str, seed: str) -> tuple[float, float, float]:
-    """rate(numerator) / rate(denominator) on one variant, each a rate over its processes."""
-    num, den = values_of(df, numerator, v), values_of(df, denominator, v)
-    if not (len(num) and len(den)):
-        raise ValueError(numerator)
-    return ratio_ci(
-        num, den, seed, stat_num=rate_stat(unit_of(df, numerator)), stat_den=rate_stat(unit_of(df, denominator))
-    )
-
-
-def percent(r: float, lo: float, hi: float) -> str:
-    """A share as a percentage with its interval."""
-    digits = 0 if r >= 0.1 else 1
-    return f"{100 * r:.{digits}f}% ({100 * lo:.{digits}f}–{100 * hi:.{digits}f})"
-
-
-def percent_ci(numerator: np.ndarray, denominator: np.ndarray, seed: str) -> str:
-    """mean(numerator)/mean(denominator) as a percentage with its 95% bootstrap interval.
-
-    With times as inputs (alone, beside), this is the share of a rate that is kept."""
-    return percent(*ratio_ci(numerator, denominator, seed))
-
-
-def rate_cell(df: pd.DataFrame, name: str, v: str) -> str:
-    """A rate over processes [95% CI] and the median process's rate."""
-    vals = values_of(df, name, v)
-    if not len(vals):
-        raise ValueError(name)
-    unit = unit_of(df, name)
-    r, lo, hi = rate(vals, f"{name}/{v}", unit=unit)
-    per_process = vals if unit == processes.PER_SECOND else 1.0 / vals
-    return f"{r:,.0f} ({lo:,.0f}–{hi:,.0f}); median {np.median(per_process):,.0f}"
-
-
-def median_ms(df: pd.DataFrame, name: str, v: str) -> str:
-    """The median over processes of a per-process latency, in ms, with its interval."""
-    vals = values_of(df, name, v)
-    if not len(vals):
-        raise ValueError(name)
-    m, lo, hi = median_ci(1e3 * vals, seed=f"median/{name}/{v}")
-    return f"{m:.3f} ({lo:.3f}–{hi:.3f})"
-
-
-def share_cell(values: np.ndarray, seed: str) -> str:
-    """The mean of per-process shares as a percentage with its 95% bootstrap interval."""
-    low, high = bootstrap_ci(values, np.mean, seed=seed)
-    return percent(float(np.mean(values)), low, high)
-
-
-def mean_cell(values: np.ndarray, seed: str) -> str:
-    """The mean of per-process values with its 95% bootstrap interval, two decimals."""
-    low, high = bootstrap_ci(values, np.mean, seed=seed)
-    return f"{float(np.mean(values)):.2f} ({low:.2f}–{high:.2f})"
-
-
-def idle_cell(cpu_share: np.ndarray, io_busy: np.ndarray, seed: str) -> str:
-    """(1 − mean IO busy share) − mean CPU share in percentage points, with its 95% interval.
-
-    The two come from different processes (each its own benchmark), so each side is
-    resampled on its own; the joint lines' GIL use pairs them within each window."""
-    point, low, high = difference_ci(1.0 - io_busy, cpu_share, seed)
-    if not (np.isfinite(low) and np.isfinite(high)):
-        return f"{100 * point:.1f}"
-    return f"{100 * point:.1f} ({100 * low:.1f}–{100 * high:.1f})"
-
-
-def versus(table: pd.DataFrame | None, metric: str, v: str) -> str:
-    """'; ratio× [95% CI] verdict' of a metric against baseline from the comparison table ('' without one)."""
-    if table is None or table.empty or "ratio" not in table or v == "baseline":
-        return ""
-    hit = table[(table.benchmark == metric) & (table.variant == v) & table.ratio.notna()]
-    if hit.empty:
-        return ""
-    row = hit.iloc[0]
-    return f"; **{row.ratio:.2f}× [{row.ci_low:.2f}–{row.ci_high:.2f}] {row.verdict}**"
-
-
-def giltest_headlines(df: pd.DataFrame, variants: list[str], raw: pd.DataFrame | None = None,
-                      table: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The giltest figures people ask about, one row per metric, one column per variant.
-
-    ``df`` has one row per process (``load_values``); ``raw`` (``load_raw``), when
-    given, adds the share of hand-off values in the convoy mode; ``table``
-    (``comparison_table``), when given, puts each rate's ratio to baseline [95% CI] and
-    verdict beside it.
-    """
-    rows: list[tuple[str, dict[str, str]]] = []
-
-    def add(label: str, fn) -> None:
-        cells = {}
-        for v in variants:
-            try:
-                cells[v] = fn(v)
-            except (ValueError, ZeroDivisionError, IndexError):
-                cells[v] = "–"
-        if any(c != "–" for c in cells.values()):
-            rows.append((label, cells))
-
-    def need(name: str, v: str) -> np.ndarray:
-        vals = values_of(df, name, v)
-        if len(vals) == 0:
-            raise ValueError(name)
-        return vals
-
-    def fmt_ratio(numerator: str, denominator: str, v: str, seed: str, unit: str = "") -> str:
-        r, lo, hi = ratio_ci(need(numerator, v), need(denominator, v), seed)
-        return f"{r:.2f}{unit} ({lo:.2f}–{hi:.2f})"
-
-    def compared(cell, metric: str):
-        """A variant's cell of ``metric`` (``rate_cell`` or ``median_ms``), then its ratio to baseline."""
-        return lambda v: cell(df, metric, v) + versus(table, metric, v)
-
-    def convoy(name: str, v: str) -> str:
-        vals = values_of(raw, name, v) if raw is not None else np.array([])
-        if not len(vals):
-            raise ValueError(name)
-        return f"{np.mean(vals >= CONVOY_SECONDS):.0%} of {len(vals)}"
-
-    for prim in HANDOFF_PRIMITIVES:
-        add(f"handoff_{prim}: hand-offs/s", compared(rate_cell, f"handoff_{prim}"))
-        add(f"handoff_{prim}_cpu: hand-offs/s, CPU thread beside", compared(rate_cell, f"handoff_{prim}_cpu"))
-        add(f"handoff_{prim}_cpu: values in the convoy mode (≥ {CONVOY_SECONDS * 1e3:g} ms per hand-off)",
-            lambda v, p=prim: convoy(f"handoff_{p}_cpu", v))
-        add(
-            f"handoff_{prim}_cpu: rate kept beside a CPU thread, % of handoff_{prim}",
-            lambda v, p=prim: percent(*rate_ratio_ci(df, f"handoff_{p}_cpu", f"handoff_{p}", v, f"kept/{p}/{v}")),
-        )
-        add(
-            f"handoff_{prim}_cpu: CPU thread's rate, % of cpu_1thread",
-            lambda v, p=prim: percent(*rate_ratio_ci(df, f"handoff_{p}_cpu.cpu_thread", "cpu_1thread", v, f"{p}/{v}")),
-        )
-    add(
-        "cpu efficiency e = time(cpu_1thread) / time(cpu_2threads)",
-        lambda v: fmt_ratio("cpu_1thread", "cpu_2threads", v, f"e/{v}"),
-    )
-    add("gil_switch: switches/s", compared(rate_cell, "gil_switch"))
-    for threads in (0, 1, 2):
-        name = f"io_latency_cpu{threads}"
-        add(f"{name}: p50, ms (median of processes' p50)", compared(median_ms, f"{name}.p50"))
-        add(f"{name}: p99, ms (median of processes' p99)", compared(median_ms, f"{name}.p99"))
-        add(
-            f"{name}: receives over {processes.EXCEEDANCE_SECONDS * 1e3:g} ms (median of processes' shares)",
-            lambda v, n=name: percent(*median_ci(need(f"{n}.over_{processes.EXCEEDANCE_SECONDS * 1e3:g}ms", v),
-                                                 seed=f"over/{n}/{v}")),
-        )
-    for gap in MIXED_GAPS:
-        name = f"{processes.MIXED_IO}{gap}"
-        add(f"{name}: CPU thread's rate, % of its rate alone (same process) | 1 − IO busy share, % "
-            "(what the IO thread leaves it)",
-            lambda v, n=name: f"{share_cell(need(f'{n}.cpu_share', v), f'cs/{n}/{v}')} | "
-                              f"{share_cell(1.0 - need(f'{n}.io_busy', v), f'ib/{n}/{v}')}"
-                              + versus(table, f"{n}.cpu_share", v))
-        add(f"{name}: GIL left idle = (1 − IO busy share) − CPU share, points",
-            lambda v, n=name: idle_cell(need(f"{n}.cpu_share", v), need(f"{n}.io_busy", v), f"idle/{n}/{v}"))
-        add(f"{name}: GIL use = CPU share / (1 − IO busy share), same windows (joint lines)",
-            lambda v, n=name: f"{mean_cell(need(f'{n}.gil_use', v), f'use/{n}/{v}')}"
-                              + versus(table, f"{n}.gil_use", v))
-        add(f"{name}: receive latency p50, ms (median of processes' p50)", compared(median_ms, f"{name}.p50"))
-        add(f"{name}: receive latency p99, ms (median of processes' p99)", compared(median_ms, f"{name}.p99"))
-    add("compute_release: MiB/s hashed (sha256 of 1 MiB blocks, GIL released), alone",
-        compared(rate_cell, "compute_release"))
-    add("compute_release_cpu: MiB/s hashed, CPU thread beside", compared(rate_cell, "compute_release_cpu"))
-    add("compute_release_cpu: hashing rate kept beside a CPU thread, % of compute_release",
-        lambda v: percent(*rate_ratio_ci(df, "compute_release_cpu", "compute_release", v, f"kept/hash/{v}")))
-    add("compute_release_cpu.cpu_thread: CPU thread's chunks/s beside the hashing thread",
-        compared(rate_cell, "compute_release_cpu.cpu_thread"))
-    add("compute_release_cpu: CPU thread's rate, % of cpu_1thread",
-        lambda v: percent(*rate_ratio_ci(df, "compute_release_cpu.cpu_thread", "cpu_1thread", v, f"hash/{v}")))
-    for name in ("lock_with_pass", "condition_notify_nowaiter", "queue_put_get"):
-        add(f"{name}: ns per iteration", lambda v, n=name: f"{1e9 * need(n, v).mean():,.0f}")
-    # Same-build ratios: what a Condition costs next to the bare Lock it wraps.
-    add(
-        "condition_notify_nowaiter / lock_with_pass: cost, same build",
-        lambda v: fmt_ratio("condition_notify_nowaiter", "lock_with_pass", v, f"cn/{v}", "×"),
-    )
-    add(
-        "handoff_condition / handoff_lock: rate, same build",
-        lambda v: fmt_ratio("handoff_lock", "handoff_condition", v, f"hc/{v}", "×"),
-    )
-    return pd.DataFrame(dict(rows)).T if rows else pd.DataFrame()
-
-
-def server_headlines(df: pd.DataFrame, variants: list[str], table: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Requests/s and latency of each server scenario, with and without the CPU thread.
-
-    req/s is Σrequests / Σelapsed per process, averaged over processes; p50 and p99
-    are the median over processes of each process's median load-run percentile.
-    """
-    rows = {}
-    for scenario in SERVER_SCENARIOS:
-        for suffix in ("", "_cpu"):
-            name = scenario + suffix
-            cells = {}
-            for v in variants:
-                vals = values_of(df, name, v)
-                if len(vals) == 0:
-                    cells[v] = "–"
-                    continue
-                r, lo, hi = rate(vals, f"{name}/{v}", unit=unit_of(df, name))
-                p50, p99 = (values_of(df, f"{name}.{p}", v) for p in ("p50", "p99"))
-                latency = (
-                    f"; p50 {1e3 * np.median(p50):.2f} ms, p99 {1e3 * np.median(p99):.2f} ms"
-                    if len(p50) and len(p99)
-                    else ""
-                )
-                cells[v] = f"{r:,.0f} req/s ({lo:,.0f}–{hi:,.0f}){versus(table, name, v)}{latency}"
-            if any(c != "–" for c in cells.values()):
-                rows[name] = cells
-        # What a CPU-bound thread beside the server costs it, on the same build.
-        kept = {}
-        for v in variants:
-            try:
-                kept[v] = percent(*rate_ratio_ci(df, scenario + "_cpu", scenario, v, f"kept/{scenario}/{v}"))
-            except (ValueError, ZeroDivisionError):
-                kept[v] = "–"
-        if any(c != "–" for c in kept.values()):
-            rows[f"{scenario}_cpu: req/s kept beside a CPU thread, % of {scenario}"] = kept
-    return pd.DataFrame(rows).T if rows else pd.DataFrame()
-
-
-def load_joint(run_dir: Path) -> pd.DataFrame:
-    """giltest's joint lines (``--joint-file``) of every variant, warmup calls dropped.
-
-    One row per measured window: variant, process (round and worker pid), bench,
-    elapsed, round_trips, cpu_chunks and the worker's context switches meanwhile.
-    """
-    rows = []
-    for vdir in layout.variant_dirs(run_dir):
-        path = layout.sidecar_path(layout.result_path(run_dir, vdir.name, "giltest"))
-        if not path.is_file():
-            continue
-        lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-        seen: set[tuple] = set()
-        for line in sorted(lines, key=lambda x: (x.get("round", 0), x["pid"], x["seq"])):
-            key = (line.get("round", 0), line["pid"], line["bench"])
-            if key not in seen:  # a worker's first call of a benchmark is pyperf's warmup
-                seen.add(key)
-                continue
-            rows.append({"variant": vdir.name, "process": f"{key[0]}/{key[1]}", **line})
-    return pd.DataFrame(rows)
-
-
-def joint_headlines(joint: pd.DataFrame, df: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
-    """Hand-off rate, the CPU thread's share and context switches from the SAME windows;
-    compute_release_cpu's and mixed_io_cpu_*'s figures from the same windows likewise.
-
-    Per process: Σ hand-offs / Σ elapsed, Σ chunks / Σ elapsed against cpu_1thread's
-    rate, Σ context switches / Σ hand-offs; each cell the median over processes [95% CI].
-    """
-    if joint.empty:
-        return pd.DataFrame()
-    rows: dict[str, dict[str, str]] = {}
-    for prim in HANDOFF_PRIMITIVES:
-        name = f"handoff_{prim}_cpu"
-        for v in variants:
-            part = joint[(joint.variant == v) & (joint.bench == name)]
-            if part.empty:
-                continue
-            per = part.groupby("process").agg(elapsed=("elapsed", "sum"), trips=("round_trips", "sum"),
-                                              chunks=("cpu_chunks", "sum"),
-                                              vol=("voluntary_ctxt_switches", "sum"),
-                                              invol=("involuntary_ctxt_switches", "sum"))
-            handoffs = 2 * per.trips
-            rate = median_ci((handoffs / per.elapsed).to_numpy(), seed=f"joint/{name}/{v}")
-            rows.setdefault(f"{name}: hand-offs/s (joint windows)", {})[v] = (
-                f"{rate[0]:,.0f} ({rate[1]:,.0f}–{rate[2]:,.0f})"
-            )
-            solo = values_of(df, "cpu_1thread", v)
-            if len(solo):
-                share = (per.chunks / per.elapsed).to_numpy() * solo.mean()
-                rows.setdefault(f"{name}: CPU thread's rate over the same windows, % of cpu_1thread", {})[v] = \
-                    percent(*median_ci(share, seed=f"joint-share/{name}/{v}"))
-            switches = ((per.vol + per.invol) / handoffs).to_numpy()
-            low_high = median_ci(switches, seed=f"joint-cs/{name}/{v}")
-            rows.setdefault(f"{name}: the worker's context switches per hand-off", {})[v] = (
-                f"{low_high[0]:.2f} ({low_high[1]:.2f}–{low_high[2]:.2f}); "
-                f"involuntary {float((per.invol / handoffs).median()):.3f}"
-            )
-    for v in variants:
-        _joint_compute_release(joint, df, v, rows)
-        for gap in MIXED_GAPS:
-            _joint_mixed_io(joint, f"{processes.MIXED_IO}{gap}", v, rows)
-    frame = pd.DataFrame(rows).T
-    return frame.reindex(columns=[v for v in variants if v in frame.columns]).fillna("–")
-
-
-def _joint_compute_release(joint: pd.DataFrame, df: pd.DataFrame, v: str, rows: dict) -> None:
-    """compute_release_cpu's hashing rate and the CPU thread's share from the same windows."""
-    part = joint[(joint.variant == v) & joint.bench.astype(str).str.startswith("compute_release_cpu")]
-    if part.empty or "hashed" not in part:
-        return
-    per = part.groupby("process").agg(elapsed=("elapsed", "sum"), hashed=("hashed", "sum"),
-                                      block=("hash_block", "first"), chunks=("cpu_chunks", "sum"))
-    mib = median_ci((per.hashed * per.block / 2**20 / per.elapsed).to_numpy(), seed=f"joint/hash/{v}")
-    rows.setdefault("compute_release_cpu: MiB/s hashed (joint windows)", {})[v] = \
-        f"{mib[0]:,.0f} ({mib[1]:,.0f}–{mib[2]:,.0f})"
-    solo = values_of(df, "cpu_1thread", v)
-    if len(solo):
-        share = (per.chunks / per.elapsed).to_numpy() * solo.mean()
-        rows.setdefault("compute_release_cpu: CPU thread's rate over the same windows, % of cpu_1thread", {})[v] = \
-            percent(*median_ci(share, seed=f"joint-share/hash/{v}"))
-
-
-def _joint_mixed_io(joint: pd.DataFrame, name: str, v: str, rows: dict) -> None:
-    """One gap of mixed_io_cpu: the CPU share beside 1 − IO busy share, the IO thread's
-    handling and the datagrams lost, all from the same windows (median over processes)."""
-    part = joint[(joint.variant == v) & joint.bench.astype(str).str.startswith(name + ".")]
-    if part.empty or "cpu_share" not in part:
-        return
-    per = part.groupby("process").agg(cpu=("cpu_share", "mean"), busy=("io_busy", "mean"),
-                                      handling=("io_handling", "mean"), use=("gil_use", "mean"),
-                                      sent=("datagrams", "sum"), received=("received", "sum"))
-
-    def cell(values: pd.Series, what: str) -> str:
-        return percent(*median_ci(values.to_numpy(dtype=float), seed=f"joint/{what}/{name}/{v}"))
-
-    rows.setdefault(f"{name}: CPU share | 1 − IO busy share | 1 − IO handling share, same windows", {})[v] = (
-        f"{cell(per.cpu, 'cpu')} | {cell(1 - per.busy, 'busy')} | {cell(1 - per.handling, 'handling')}"
-    )
-    rows.setdefault(f"{name}: GIL use = CPU share / (1 − IO busy share), same windows", {})[v] = (
-        "{:.2f} ({:.2f}–{:.2f})".format(*median_ci(per.use.to_numpy(dtype=float), seed=f"joint/use/{name}/{v}"))
-    )
-    rows.setdefault(f"{name}: datagrams not received by the window's end", {})[v] = (
-        f"{cell(1 - per.received / per.sent, 'lost')}; {int(per.sent.sum() - per.received.sum()):,} "
-        f"of {int(per.sent.sum()):,}"
-    )
-
-
-def dict_size_summary(sizes: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
-    """Mean and worst ratio of getsizeof to baseline over n = 1..100, per construction."""
-    if sizes.empty or "baseline" not in set(sizes.variant):
-        return pd.DataFrame()
-    base = sizes[sizes.variant == "baseline"].set_index(["n", "keys", "built_by"])["bytes"]
-    rows = []
-    for v in variants:
-        if v == "baseline":
-            continue
-        mine = sizes[sizes.variant == v].set_index(["n", "keys", "built_by"])["bytes"]
-        ratio = (mine / base).dropna()
-        ratio = ratio[ratio.index.get_level_values("n") >= 1]
-        for (keys, built_by), group in ratio.groupby(level=["keys", "built_by"]):
-            worst_n = group.idxmax()[0]
-            rows.append({"variant": v, "keys": keys, "built_by": built_by, "mean ratio (n=1..100)": group.mean(),
-                         "worst ratio": group.max(), "worst at n": worst_n})  # fmt: skip
-    return pd.DataFrame(rows)
-
-
-def dict_tradeoff(table: pd.DataFrame, sizes: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
-    """Per variant: dict speed geometric mean, memory ratios, the slow benchmarks, Pareto membership.
-
-    Speed is the geometric mean of the dict_memory speed benchmarks' rate ratios (above 1
-    is faster); "slower than 5%" names each benchmark whose ratio is below 0.95 with a
-    significant t-test, so a geometric mean cannot hide one.
-    """
-    if table.empty or "ratio" not in table:
-        return pd.DataFrame()
-    speed = table[(table.source == "dict_memory.speed") & table.ratio.notna()]
-    if speed.empty:
-        return pd.DataFrame()
-    size_summary = dict_size_summary(sizes, variants)
-    rows = {}
-    for v in variants:
-        if v == "baseline" or not (speed.variant == v).any():
-            continue
-        mine = speed[speed.variant == v]
-        slow = mine[(mine.ratio < 0.95) & (mine.verdict == "worse")]
-        row = {"dict speed (geo. mean)": float(np.exp(np.log(mine.ratio).mean())),
-               "slower than 5%": ", ".join(f"{b} ({r:.2f})" for b, r in zip(slow.benchmark, slow.ratio)) or "none"}
-        for bench in ("mem_json_corpus.tracemalloc", "mem_records_100k.tracemalloc", "mem_kwargs.tracemalloc"):
-            hit = table[(table.benchmark == bench) & (table.variant == v) & table.ratio.notna()]
-            if len(hit):
-                row[bench.replace(".tracemalloc", " peak")] = float(hit.ratio.iloc[0])
-        if not size_summary.empty:
-            part = size_summary[size_summary.variant == v]
-            for label, built in (
-                ("getsizeof, insertion", ["insertion"]),
-                ("getsizeof, presized", ["literal", "dict_zip", "copy"]),
-            ):
-                sel = part[part.built_by.isin(built)]
-                if len(sel):
-                    row[f"{label} (mean)"] = float(sel["mean ratio (n=1..100)"].mean())
-                    row[f"{label} (worst)"] = float(sel["worst ratio"].max())
-        rows[v] = row
-    frame = pd.DataFrame(rows).T
-    if "mem_json_corpus peak" in frame:
-        points = {
-            v: (float(frame.loc[v, "dict speed (geo. mean)"]), float(frame.loc[v, "mem_json_corpus peak"]))
-            for v in frame.index
-        }
-        points["baseline"] = (1.0, 1.0)
-        front = set(charts.pareto_front(points))
-        frame["Pareto front (speed, JSON peak)"] = ["yes" if v in front else "" for v in frame.index]
-    return frame
-
-
-def pyperformance_geomean(df: pd.DataFrame, variant: str, kind: str) -> tuple[float, float, float, int] | None:
-    """Geometric mean of a variant's pyperformance ratios [95% CI] and the benchmark count.
-
-    ``kind`` is ``time`` (rate ratios, above 1 is faster) or ``memory`` (peak-memory
-    ratios, below 1 is smaller); None when the variant has no benchmark beside baseline.
-    The charts draw the same figure (``stats.suite_geomean``, same seed).
-    """
-    return suite_geomean(df, f"{PYPERFORMANCE_SOURCE}{kind}.", variant, invert=kind == "time",
-                         seed=f"geomean/{kind}/{variant}")
-
-
-def pyperformance_summary(df: pd.DataFrame, table: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
-    """Per variant: the general cost over pyperformance, time and memory.
-
-    Time: geometric mean of the benchmarks' rate ratios (above 1 is faster). Memory:
-    geometric mean of peak-memory ratios from the --track-memory pass (below 1 is
-    smaller). Each with its 95% bootstrap interval (``geomean_ratio``) and how many
-    benchmarks are significantly better or worse on their own.
-    """
-    if df.empty or table.empty:
-        return pd.DataFrame()
-    rows: dict[str, dict[str, str]] = {}
-    for kind, label in (("time", "speed"), ("memory", "peak memory")):
-        source = f"{PYPERFORMANCE_SOURCE}{kind}."
-        verdicts = table[table.source.str.startswith(source)]
-        for variant in [v for v in variants if v != "baseline"]:
-            found = pyperformance_geomean(df, variant, kind)
-            if found is None:
-                continue
-            point, low, high, benchmarks = found
-            counts = verdicts[verdicts.variant == variant].verdict.value_counts()
-            better, worse = int(counts.get("better", 0)), int(counts.get("worse", 0))
-            row = rows.setdefault(variant, {})
-            row[f"{label}: geometric mean [95% CI]"] = f"{point:.3f} [{low:.3f}–{high:.3f}]"
-            row[f"{label}: better / worse / n.s."] = f"{better} / {worse} / {benchmarks - better - worse}"
-    return pd.DataFrame(rows).T if rows else pd.DataFrame()
-
-
 # ---------------------------------------------------------------- markdown
-
-
-def md_table(frame: pd.DataFrame, index_label: str = "") -> str:
-    """A Markdown table without extra dependencies (pandas.to_markdown needs tabulate)."""
-    if frame.empty:
-        return "_(no data)_\n"
-    cols = list(frame.columns)
-    head = ([index_label] if index_label is not None else []) + [str(c) for c in cols]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for idx, row in frame.iterrows():
-        cells = [_fmt(row[c]) for c in cols]
-        lines.append("| " + " | ".join(([str(idx)] if index_label is not None else []) + cells) + " |")
-    return "\n".join(lines) + "\n"
-
-
-def _fmt(value) -> str:
-    if isinstance(value, float):
-        if np.isnan(value):
-            return "–"
-        if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e6):
-            return f"{value:.3e}"
-        return f"{value:.4g}"
-    return str(value)
 
 
 def full_table_md(table: pd.DataFrame) -> str:
@@ -883,30 +404,14 @@ def same_binary_table(df: pd.DataFrame, variants: list[str], pairs: dict[str, st
     })
 
 
-def numbered_section(title: str, lead: str, frame: pd.DataFrame) -> list[str]:
-    """A report section: heading, one paragraph, and a table whose rows are numbered, not indexed."""
-    return [f"## {title}", "", lead, "", md_table(frame.set_index(pd.RangeIndex(len(frame))), index_label=None), ""]
-
-
-def _variant_rows() -> dict:
-    """The variants of variants.toml (empty when the table cannot be read: the report needs only JSON)."""
-    from . import config
-    from .errors import HarnessError
-
-    try:
-        return config.load_table().variants
-    except HarnessError:
-        return {}
-
-
 def runtime_pairs() -> dict[str, str]:
     """Runtime variants of variants.toml and the built variant each runs (``build_of``)."""
-    return {name: v.build_of for name, v in _variant_rows().items() if v.build_of}
+    return {name: v.build_of for name, v in variant_rows().items() if v.build_of}
 
 
 def declared_targets() -> dict[str, tuple]:
     """Each variant's ``targets`` from variants.toml."""
-    return {name: v.targets for name, v in _variant_rows().items() if v.targets}
+    return {name: v.targets for name, v in variant_rows().items() if v.targets}
 
 
 def with_method_marks(frame: pd.DataFrame, meta: dict[str, dict],
@@ -994,7 +499,6 @@ def write_report(run_dir: Path) -> Path:
     plan_doc = layout.read_plan_doc(run_dir)
     plan = plan_doc["plan"]
     df = load_values(run_dir)
-    sizes = load_sizes(run_dir)
     meta = load_metadata(run_dir)
     variants = [d.name for d in layout.variant_dirs(run_dir)]
     raw = load_raw(run_dir)
@@ -1005,7 +509,10 @@ def write_report(run_dir: Path) -> Path:
     footer = (f"{run_dir.parent.parent.name} · {machine} · CPython {run_dir.parent.name} · run {run_dir.name} · "
               f"flavor {plan['flavor']} · {'QUICK' if plan['quick'] else 'full'} · started "
               f"{str(plan_doc.get('started_at', '?'))[:10]}")
-    chart_files = charts.draw_all(run_dir / layout.CHARTS_DIR, df, sizes, table, variants, footer)
+    run = views.Run(run_dir, variants, df, raw, table, footer)
+    folder = run_dir / layout.CHARTS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    chart_files = [path for view in views.in_chart_order() for path in view.charts(run, folder)]
     dirty = [v for v in variants if provenance.variant_dirty(meta.get(v, {}))]
     dirty_lines = [f"**Dirty run**: measured from a harness tree or builds with uncommitted changes "
                    f"({', '.join(f'`{v}`' for v in dirty)}; harness and build commits below end in -dirty, or "
@@ -1095,66 +602,7 @@ def write_report(run_dir: Path) -> Path:
             "baseline.",
             same_binary,
         )
-    sections = [
-        (
-            "giltest: hand-offs, CPU share, latency (value and 95% interval over processes)",
-            giltest_headlines(df, variants, raw, table),
-        ),
-        (
-            "giltest: joint measurements (rate, CPU share and context switches from the same windows; "
-            "median over processes and 95% interval)",
-            joint_headlines(load_joint(run_dir), df, variants),
-        ),
-        ("testserver: requests/s (95% interval) and latency", server_headlines(df, variants, table)),
-        (
-            "testserver: open-loop latency, and the load generator beside the server (joint records)",
-            server_joint.table(
-                server_joint.load(run_dir), variants, lambda m, v: median_ms(df, m, v) + versus(table, m, v)
-            ),
-        ),
-    ]
-    for title, frame in sections:
-        if not frame.empty:
-            out += [f"## {title}", "", md_table(frame, "metric"), ""]
-    general = pyperformance_summary(df, table, variants)
-    if not general.empty:
-        out += ["## pyperformance: the general cost", "",
-                "Geometric mean over the suite's benchmarks of each one's ratio to baseline: speed as rate ratio "
-                "(above 1 is faster), peak memory from the `--track-memory` pass (below 1 is smaller). The interval "
-                "resamples every benchmark's worker processes (each process's mean is one sample) on both sides; "
-                "better / worse count benchmarks called so on their own (Welch's t-test over processes, BH q < 5%). "
-                "Per benchmark: charts `pyperformance_time` and `pyperformance_memory`, and the table at the end.", "",
-                md_table(general, "variant"), ""]
-    size_summary = dict_size_summary(sizes, variants)
-    if not sizes.empty:
-        out += ["## dict sizes (sys.getsizeof, bytes)", ""]
-        picked = sizes[sizes.n.isin([0, 1, 5, 8, 10, 11, 21, 22, 42, 43, 85, 86, 100])]
-        picked = picked[picked.built_by.isin(["insertion", "literal"])]
-        for keys, part in picked.groupby("keys"):
-            pivot = part.pivot_table(index="n", columns=["variant", "built_by"], values="bytes")
-            pivot = pivot[[c for v in variants for c in pivot.columns if c[0] == v]]
-            pivot.columns = [f"{v} ({b})" for v, b in pivot.columns]
-            out += [
-                f"{keys} keys (every construction is in the JSON; insertion and literal shown):",
-                "",
-                md_table(pivot, "n"),
-                "",
-            ]
-        if not size_summary.empty:
-            out += [
-                "Ratio to baseline over n = 1..100:",
-                "",
-                md_table(size_summary.set_index("variant"), "variant"),
-                "",
-            ]
-    tradeoff = dict_tradeoff(table, sizes, variants)
-    if not tradeoff.empty:
-        out += ["## dict memory against speed", "",
-                "Ratios to baseline. Speed: geometric mean of the dict speed benchmarks' rate ratios (above 1 is "
-                "faster). Memory: JSON-corpus and other workload peaks (tracemalloc) and sys.getsizeof over n = 1..100 "
-                "(below 1 is smaller; presized = literal, dict(zip()) and copy).", "",
-                md_table(tradeoff, "variant"), ""]
-    out += instructions_view.section(run_dir, variants)
+    out += [line for view in views.VIEWS for line in view.sections(run)]
     out += background
     out += ["## Charts", ""]
     out += [f"![{p.stem}](charts/{p.name})" for p in chart_files if p.suffix == ".png"]
@@ -1163,36 +611,4 @@ def write_report(run_dir: Path) -> Path:
     out = out[:head] + alias_section(aliases) + [shorten(line, aliases) for line in out[head:]]
     path = run_dir / layout.REPORT_FILE
     path.write_text("\n".join(out) + "\n")
-    return path
-
-
-INDEX_BEGIN, INDEX_END = "<!-- runs:begin -->", "<!-- runs:end -->"
-
-
-def write_index(results: Path) -> Path:
-    """results/README.md: one line per run folder, newest first.
-
-    Only the part between the INDEX_BEGIN and INDEX_END markers is generated; the
-    hand-written text around it (what the runs showed) is kept. A file without the
-    markers is replaced whole.
-    """
-    lines = ["Each folder holds one run's pyperf JSON, its report.md and charts/. "
-             "Regenerate a report with `make report RUN=<run-id>`.", "",
-             "| run | machine | CPython | variants | benchmarks | mode |", "|---|---|---|---|---|---|"]  # fmt: skip
-    for run_dir in reversed(layout.finished_runs(results)):
-        plan = layout.read_plan(run_dir)
-        rel = run_dir.relative_to(results)
-        lines.append(
-            f"| [{run_dir.name}]({rel}/{layout.REPORT_FILE}) | {run_dir.parent.parent.name} | {run_dir.parent.name} | "
-            f"{', '.join(plan['variants'])} | {', '.join(plan['benches'])} | {'quick' if plan['quick'] else 'full'} |"
-        )
-    block = "\n".join([INDEX_BEGIN, *lines, INDEX_END])
-    path = results / "README.md"
-    text = path.read_text() if path.exists() else ""
-    begin, end = text.find(INDEX_BEGIN), text.find(INDEX_END)
-    if 0 <= begin < end:
-        text = text[:begin] + block + text[end + len(INDEX_END):]
-    else:
-        text = "# Published runs\n\n" + block + "\n"
-    path.write_text(text)
     return path

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from . import checks, condvar_verify, dict_defaults, dict_sizing, regrtest, ui
+from . import checks, dict_defaults, dict_sizing, regrtest, ui, verifications
 from .config import ROOT, Table
 from .errors import HarnessError, report_error
 
@@ -234,8 +234,8 @@ MAKE_TEST: tuple[Step, ...] = (
               "scripts/dict_defaults.py: a build of the patch at upstream's knobs, whose sys.getsizeof "
               "table must equal baseline's"),
          _carrying(dict_sizing.PATCH)),
-    Step("verify-condvar", "verify-condvar: spin model + stress (plain, fallback, TSan, helgrind)",
-         Harness(("verify-condvar", "--variant", condvar_verify.VARIANT, JOBS)), _named(condvar_verify.VARIANT)),
+    *(Step(check.command, check.step_label, Harness((check.command, "--variant", check.variant, JOBS)),
+           _named(check.variant)) for check in verifications.VERIFICATIONS),
     *(row for check in checks.CHECKS.values() if check.in_make_test for row in check_rows(check)),
     Step("smoke", "smoke run of the benchmark matrix, QUICK, on {smoke_and} (into build/smoke-results)",
          # The smoke run is never published (it lands in build/), so a working tree with

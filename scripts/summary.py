@@ -20,6 +20,10 @@ import pandas as pd
 
 from . import provenance, report
 from . import results_layout as layout
+from .config import variant_rows as table_rows
+from .stats import PYPERFORMANCE_SOURCE
+from .views.dict_memory import dict_size_summary, load_sizes
+from .views.pyperformance import pyperformance_geomean
 
 SUMMARY_FILE = "SUMMARY.md"
 NOT_MEASURED = "not measured"
@@ -136,8 +140,8 @@ def run_figures(run_dir: Path, results: Path, variant_names: list[str], targets:
     df = report.load_values(run_dir)
     table = report.comparison_table(df, present)  # q-values over the whole report, as the report has them
     target_rows = report.targets_table(table, present, targets, df)
-    sizes = report.load_sizes(run_dir)
-    size_summary = report.dict_size_summary(sizes, present)
+    sizes = load_sizes(run_dir)
+    size_summary = dict_size_summary(sizes, present)
     meta = report.load_metadata(run_dir)
     plan = layout.read_plan(run_dir)
     link = f"{run_dir.relative_to(results).as_posix()}/{layout.REPORT_FILE}"
@@ -187,9 +191,9 @@ def _figure(col: Column, variant: str, df: pd.DataFrame, table: pd.DataFrame, ta
         return Figure(ratio, ratio, ratio, mark, "", "")
     kind = col.source.partition(":")[2]
     if variant == "baseline":
-        part = df[df.source.str.startswith(f"{report.PYPERFORMANCE_SOURCE}{kind}.")] if not df.empty else df
+        part = df[df.source.str.startswith(f"{PYPERFORMANCE_SOURCE}{kind}.")] if not df.empty else df
         return Figure(1.0, 1.0, 1.0, "reference", "", "") if (part.variant == "baseline").any() else None
-    found = report.pyperformance_geomean(df, variant, kind)
+    found = pyperformance_geomean(df, variant, kind)
     if found is None:
         return None
     point, low, high, _ = found
@@ -295,7 +299,7 @@ def render(results: Path, variant_rows: dict) -> str:
 
 def write(results: Path, variant_rows: dict | None = None) -> Path:
     """Write results/SUMMARY.md; return its path."""
-    rows = report._variant_rows() if variant_rows is None else variant_rows
+    rows = table_rows() if variant_rows is None else variant_rows
     path = results / SUMMARY_FILE
     path.write_text(render(results, rows))
     return path

@@ -1,6 +1,6 @@
 """The charts of a fixture run that has every benchmark family: which files, what they draw.
 
-Figures are caught just before they are written (``charts._save``), so the tests read
+Figures are caught just before they are written (``charts.save``), so the tests read
 the axes themselves: ratios and intervals from the report's comparison table, a line
 at 1, a label that says which way is better, no bars.
 """
@@ -16,6 +16,7 @@ import pytest
 
 from pyperf_fixtures import write_two_variant_run
 from scripts import charts, report
+from scripts.views import dict_memory
 
 CHARTS = ("giltest_handoffs", "giltest_rates", "io_latency", "mixed_io", "server_rps", "dict_sizes",
           "dict_memory_vs_speed", "pyperformance_time", "pyperformance_memory")
@@ -31,14 +32,14 @@ def run_dir(tmp_path: Path) -> Path:
 def figures(run_dir: Path, monkeypatch: pytest.MonkeyPatch):
     """Every figure the report draws, by chart name, caught before it is saved and closed."""
     caught: dict[str, plt.Figure] = {}
-    save = charts._save
+    save = charts.save
 
     def keep(fig, folder, name, footer=""):
         caught[name] = fig
         fig.canvas.draw()  # lay out and render, as saving would, but keep the figure open
         return save(plt.figure(), folder, name, footer)
 
-    monkeypatch.setattr(charts, "_save", keep)
+    monkeypatch.setattr(charts, "save", keep)
     report.write_report(run_dir)
     yield caught
     for fig in caught.values():
@@ -115,8 +116,8 @@ def test_handoff_chart_is_the_ratio_with_its_interval_and_a_line_at_one(figures,
 
 
 def test_dict_sizes_are_ratios_to_baseline_against_items(figures, run_dir: Path):
-    sizes = report.load_sizes(run_dir)
-    ratios = charts.size_ratios(sizes, "fast")
+    sizes = dict_memory.load_sizes(run_dir)
+    ratios = dict_memory.size_ratios(sizes, "fast")
     assert len(ratios) == 101 * 2 and np.allclose(ratios.ratio, 0.75)
     ax = figures["dict_sizes"].axes[0]
     drawn = [line for line in ax.lines if len(line.get_xdata()) > 2]
@@ -139,7 +140,7 @@ def test_pyperformance_panels_have_own_ranges_and_a_geometric_mean(tmp_path: Pat
                          "verdict": ["worse", "better", "better", "better"]})
     caught = {}
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(charts, "_save", lambda fig, _dir, name, *_: caught.setdefault(name, fig))
+        mp.setattr(charts, "save", lambda fig, _dir, name, *_: caught.setdefault(name, fig))
         charts.ratio_dots(tmp_path, "dots", rows, facet="variant", title="t",
                           xlabel="x (higher is better)", sharex=False,
                           geomeans={"x": (0.99, 0.9, 1.1), "y": (3.46, 3.0, 4.0)})

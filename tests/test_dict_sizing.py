@@ -8,6 +8,7 @@ from conftest import run_cli
 from scripts import build as builder
 from scripts import dict_sizing, sweep_grid
 from scripts.errors import UsageError
+from scripts.patch_hooks import dict_knobs, settings
 
 
 def test_overrides_parse_and_normalise():
@@ -101,12 +102,17 @@ def test_expected_report_matches_what_the_interpreter_answers():
         del sys.modules["_testinternalcapi"]
 
 
+def sizing_of(spec: builder.BuildSpec) -> dict_sizing.DictSizing:
+    """The effective dict sizing of a build of a variant carrying the patch (the hook's)."""
+    return dict_knobs.SETTING.sizing(spec.variant.defines, dict(spec.overrides))
+
+
 def test_label_selects_a_distinct_build_with_the_overrides_applied():
-    spec = builder.resolve("tight_dict", "release", dict_text="log_minsize=2 growth=3/2")
+    spec = builder.resolve("tight_dict", "release", setting_text="log_minsize=2 growth=3/2")
     assert spec.label == "tight_dict+dict-log_minsize2-growth3_2"
     assert spec.name == spec.label and spec.directory.name == spec.label
     again = builder.resolve(spec.label, "release")
-    assert again.dict_overrides == spec.dict_overrides and again.key() == spec.key()
+    assert again.overrides == spec.overrides and again.key() == spec.key()
     tight = builder.resolve("tight_dict", "release")
     assert tight.key() != spec.key()
     defines = " ".join(spec.configure_args)
@@ -117,13 +123,14 @@ def test_label_selects_a_distinct_build_with_the_overrides_applied():
     )
     assert "-DPy_DICT_DECOUPLED=1" in defines  # the rest of the row stays
     assert any("get_dict_sizing" in check for check in spec.signature)
-    assert builder.resolve("tight_dict", "debug", dict_text="growth=3/2").name == "tight_dict+dict-growth3_2-debug"
+    assert builder.resolve("tight_dict", "debug", setting_text="growth=3/2").name == "tight_dict+dict-growth3_2-debug"
 
 
 def test_variants_without_the_patch_refuse_a_dict_setting():
     with pytest.raises(UsageError, match="Variants that have it: tight_dict"):
-        builder.resolve("baseline", "release", dict_text="growth=3/2")
-    assert builder.resolve("baseline", "release").dict_sizing is None
+        builder.resolve("baseline", "release", setting_text="growth=3/2")
+    assert settings.carried_by(builder.resolve("baseline", "release").variant.patches) is None
+    assert builder.resolve("baseline", "release").overrides == ()
     assert not any("get_dict_sizing" in check for check in builder.resolve("baseline", "release").signature)
 
 
@@ -137,8 +144,8 @@ def test_sweep_grid_is_valid_and_holds_the_naive_seed_preset_and_tight_dict():
     labels = sweep_grid.grid_labels()
     assert len(labels) == len(set(labels)) == len(sweep_grid.GRID)
     assert "tight_dict" in labels
-    seed = builder.resolve(labels[0], "release").dict_sizing
-    assert seed is not None and dict_sizing.describe(seed) == "log_minsize=2 load=4/5 growth=3/2"
+    seed = sizing_of(builder.resolve(labels[0], "release"))
+    assert dict_sizing.describe(seed) == "log_minsize=2 load=4/5 growth=3/2"
     for label in labels:
         builder.resolve(label, "release")
 
@@ -148,6 +155,6 @@ def test_defaults_label_resets_every_knob_the_row_changes():
 
     label = dict_defaults.defaults_label()
     spec = builder.resolve(label, "release")
-    assert spec.dict_sizing == dict_sizing.upstream()
+    assert sizing_of(spec) == dict_sizing.upstream()
     assert spec.defines == []  # the patch at upstream's knobs: no -D at all
     assert dict_sizing.PATCH in spec.variant.patches

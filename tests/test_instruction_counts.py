@@ -14,9 +14,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scripts import instructions_view
 from scripts import results_layout as layout
 from scripts.instructions import _COUNTS as counts
+from scripts.views import instructions as instructions_view
 
 BENCH_SCRIPT = Path(__file__).resolve().parents[1] / "bench" / "bm_dict_memory" / "run_benchmark.py"
 

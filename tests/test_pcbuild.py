@@ -23,8 +23,8 @@ VARIANTS = ("baseline", "freethreaded", "tight_dict", "native_condition", "sem_c
 FLAVORS = ("release", "pgo", "debug")
 
 
-def spec(variant: str, flavor: str = "release", dict_text: str = "") -> builder.BuildSpec:
-    return builder.resolve(variant, flavor, dict_text=dict_text)
+def spec(variant: str, flavor: str = "release", setting_text: str = "") -> builder.BuildSpec:
+    return builder.resolve(variant, flavor, setting_text=setting_text)
 
 
 @pytest.mark.parametrize("flavor", FLAVORS)
@@ -58,7 +58,7 @@ def test_variant_specific_settings():
 
 
 def test_dict_setting_replaces_the_rows_windows_knobs():
-    cl = spec("tight_dict", dict_text="growth=3/2").windows.cl.split()
+    cl = spec("tight_dict", setting_text="growth=3/2").windows.cl.split()
     assert "/DPy_DICT_GROWTH_NUM#3" in cl and "/DPy_DICT_GROWTH_DEN#2" in cl
     assert "/DPy_DICT_GROWTH_NUM#5" not in cl
 

@@ -14,9 +14,10 @@ import pyperf
 import pytest
 
 from pyperf_fixtures import jitter, suite, write_two_variant_run
-from scripts import report
+from scripts import report, runs_index
 from scripts import results_layout as layout
 from scripts.stats import compare, ratio_ci
+from scripts.views import dict_memory, giltest
 
 
 @pytest.fixture
@@ -78,7 +79,7 @@ def test_index_lists_finished_runs_only(run_dir):
     partial = run_dir.parent / "20260102T000000Z"
     (partial / ".partial").mkdir(parents=True)
     (partial / "plan.json").write_text((run_dir / "plan.json").read_text())
-    text = report.write_index(results).read_text()
+    text = runs_index.write_index(results).read_text()
     assert "[20260101T000000Z](linux-x86_64-2cpu/3.13.5/20260101T000000Z/report.md)" in text
     assert "20260102T000000Z" not in text
 
@@ -86,20 +87,20 @@ def test_index_lists_finished_runs_only(run_dir):
 def test_index_keeps_the_hand_written_text_around_its_markers(run_dir):
     results = run_dir.parents[2]
     index = results / "README.md"
-    index.write_text(f"# Results\n\nby hand, before\n\n{report.INDEX_BEGIN}\nstale\n{report.INDEX_END}\n\n"
+    index.write_text(f"# Results\n\nby hand, before\n\n{runs_index.INDEX_BEGIN}\nstale\n{runs_index.INDEX_END}\n\n"
                      "## A run\n\nby hand, after\n")
-    text = report.write_index(results).read_text()
-    assert text.startswith("# Results\n\nby hand, before\n\n" + report.INDEX_BEGIN + "\n")
-    assert text.endswith(report.INDEX_END + "\n\n## A run\n\nby hand, after\n")
+    text = runs_index.write_index(results).read_text()
+    assert text.startswith("# Results\n\nby hand, before\n\n" + runs_index.INDEX_BEGIN + "\n")
+    assert text.endswith(runs_index.INDEX_END + "\n\n## A run\n\nby hand, after\n")
     assert "stale" not in text
     assert "[20260101T000000Z](linux-x86_64-2cpu/3.13.5/20260101T000000Z/report.md)" in text
-    assert report.write_index(results).read_text() == text
+    assert runs_index.write_index(results).read_text() == text
 
 
 def test_dict_tradeoff_names_slow_benchmarks_and_the_pareto_front(run_dir):
-    df, sizes = report.load_values(run_dir), report.load_sizes(run_dir)
+    df, sizes = report.load_values(run_dir), dict_memory.load_sizes(run_dir)
     table = report.comparison_table(df, ["baseline", "fast"])
-    frame = report.dict_tradeoff(table, sizes, ["baseline", "fast"])
+    frame = dict_memory.dict_tradeoff(table, sizes, ["baseline", "fast"])
     row = frame.loc["fast"]
     assert row["dict speed (geo. mean)"] == pytest.approx(3 / 3.3, rel=1e-3)
     assert row["slower than 5%"] == "dict_insert_100 (0.91)"
@@ -138,7 +139,7 @@ def test_giltest_headlines_give_same_build_condition_ratios():
         ):
             rows += [(variant, "giltest", name, "second", v) for v in jitter(center)]
     df = pd.DataFrame(rows, columns=["variant", "source", "benchmark", "unit", "value"])
-    table = report.giltest_headlines(df, ["baseline", "fast"])
+    table = giltest.giltest_headlines(df, ["baseline", "fast"])
     cost = table.loc["condition_notify_nowaiter / lock_with_pass: cost, same build"]
     assert cost["baseline"].startswith("3.30×") and cost["fast"].startswith("1.20×")
     handoff = table.loc["handoff_condition / handoff_lock: rate, same build"]
@@ -196,9 +197,9 @@ def test_joint_measurements_pair_rate_and_cpu_share_of_the_same_windows(tmp_path
     layout.sidecar_path(layout.result_path(run, "baseline", "giltest")).write_text(
         "".join(json.dumps(x) + "\n" for x in lines)
     )
-    joint = report.load_joint(run)
+    joint = giltest.load_joint(run)
     assert len(joint) == 4 and set(joint.process) == {"0/7", "0/8"}
-    table = report.joint_headlines(joint, report.load_values(run), ["baseline"])
+    table = giltest.joint_headlines(joint, report.load_values(run), ["baseline"])
     assert table.loc["handoff_lock_cpu: hand-offs/s (joint windows)", "baseline"].startswith("10,000 (10,000–10,000)")
     assert table.loc[
         "handoff_lock_cpu: CPU thread's rate over the same windows, % of cpu_1thread", "baseline"
@@ -306,7 +307,7 @@ def test_mixed_io_and_compute_release_headlines(tmp_path):
     run = write_two_variant_run(tmp_path, full=True)
     df = report.load_values(run)
     table = report.comparison_table(df, ["baseline", "fast"])
-    frame = report.giltest_headlines(df, ["baseline", "fast"], report.load_raw(run), table)
+    frame = giltest.giltest_headlines(df, ["baseline", "fast"], report.load_raw(run), table)
     name = "mixed_io_cpu_500us"
     share = frame.loc[f"{name}: CPU thread's rate, % of its rate alone (same process) | 1 − IO busy share, % "
                       "(what the IO thread leaves it)"]
@@ -326,7 +327,7 @@ def test_mixed_io_and_compute_release_headlines(tmp_path):
     assert frame.loc["compute_release_cpu: MiB/s hashed, CPU thread beside", "fast"].startswith("500 (")
     kept = frame.loc["compute_release_cpu: CPU thread's rate, % of cpu_1thread", "fast"]
     assert kept.startswith("100% (")  # 40,000 chunks/s against cpu_1thread's 25 µs per chunk
-    joint = report.joint_headlines(report.load_joint(run), df, ["baseline", "fast"])
+    joint = giltest.joint_headlines(giltest.load_joint(run), df, ["baseline", "fast"])
     same = joint.loc[f"{name}: CPU share | 1 − IO busy share | 1 − IO handling share, same windows", "fast"]
     assert same.startswith("60% (60–60) | 95% (95–95) | 94% (94–94)")
     assert joint.loc[f"{name}: datagrams not received by the window's end", "baseline"].endswith("; 320 of 3,200")

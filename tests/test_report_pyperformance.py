@@ -16,6 +16,7 @@ import pytest
 from pyperf_fixtures import process_suite
 from scripts import charts, report
 from scripts.stats import geomean_ratio
+from scripts.views import pyperformance
 
 PROCESSES = 6
 
@@ -56,7 +57,7 @@ def test_geometric_means_and_counts(run_dir: Path):
     df = report.load_values(run_dir)
     variants = ["baseline", "fast", "lean"]
     table = report.comparison_table(df, variants)
-    summary = report.pyperformance_summary(df, table, variants)
+    summary = pyperformance.pyperformance_summary(df, table, variants)
     fast_speed = summary.loc["fast", "speed: geometric mean [95% CI]"]
     assert fast_speed.startswith("1.000 [")
     assert summary.loc["fast", "speed: better / worse / n.s."] == "1 / 1 / 0"

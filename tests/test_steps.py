@@ -6,6 +6,7 @@ parsed, and the runner fed steps whose outcome is known.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 
 from conftest import REPO
 from scripts import __main__ as cli
-from scripts import steps
+from scripts import steps, verifications
 from scripts.config import load_table
 from scripts.errors import HarnessError
 
@@ -64,7 +65,8 @@ def test_every_harness_step_is_a_command_of_the_harness(monkeypatch):
     ran = {}
     monkeypatch.setattr(cli, "cmd_lint_patches", lambda args: ran.setdefault("lint-patches", args) and 0)
     monkeypatch.setattr(cli, "cmd_regrtest", lambda args: ran.setdefault(f"regrtest {args.variant}", args) and 0)
-    monkeypatch.setattr(cli, "cmd_verify_condvar", lambda args: ran.setdefault("verify-condvar", args) and 0)
+    condvar = dataclasses.replace(verifications.CONDVAR, run=lambda args: ran.setdefault("verify-condvar", args) and 0)
+    monkeypatch.setattr(verifications, "VERIFICATIONS", (condvar,))
     ctx = steps.Context(TABLE, ALL, 3, python=Path("py"), parser=cli.parser)
     harness = [s.name for s in steps.MAKE_TEST if isinstance(s.runs, steps.Harness)]
     assert harness == ["lint-patches", "regrtest", "verify-condvar"]

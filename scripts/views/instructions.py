@@ -1,4 +1,5 @@
-"""The report's table of callgrind instruction counts (dict_memory's instructions job).
+"""The instructions view: the report's table of callgrind instruction counts (dict_memory's
+instructions job; no chart).
 
 Each variant folder of a run may hold ``dict_memory.instructions.json``, written by
 ``bench/bm_dict_memory/run_benchmark.py --instructions-json``: instructions per operation
@@ -14,8 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .instructions import geomean
-from .results_layout import INSTRUCTIONS_FILE
+from ..instructions import geomean
+from ..results_layout import INSTRUCTIONS_FILE
+from .base import Run, View
 
 
 def read(run_dir: Path, variants: list[str]) -> dict[str, dict]:
@@ -77,3 +79,11 @@ def _markdown(frame: pd.DataFrame) -> str:
     for name, row in frame.iterrows():
         lines.append("| " + " | ".join([str(name), *(str(c) for c in row)]) + " |")
     return "\n".join(lines) + "\n"
+
+
+def sections(run: Run) -> list[str]:
+    """The counts table of the run's variants (none without counts files)."""
+    return section(run.path, run.variants)
+
+
+VIEW = View("instructions", "dict_memory", sections)
