@@ -12,6 +12,7 @@ run, flavor, mode and date (``save``).
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -51,6 +52,7 @@ def color(variant: str, variants: list[str]) -> str:
 
 FOOTER_POINTS = 6.5  # the footer's font size
 FOOTER_CHAR_INCHES = 0.048  # about one character of the footer's font, for line breaks
+TITLE_CHAR_EMS = 0.6  # a title character's mean width in ems (DejaVu Sans), for line breaks
 
 
 def footer_lines(footer: str, width_inches: float) -> list[str]:
@@ -75,6 +77,21 @@ def _layout(fig, bottom: float) -> None:
     fig.tight_layout(rect=(0, min(0.6, bottom + 0.01), 1, 1))
 
 
+def _wrap(text, width_inches: float) -> None:
+    """Break a title into lines of about ``width_inches`` unless it already has its own breaks."""
+    if text is None or not text.get_text() or "\n" in text.get_text():
+        return
+    room = max(30, int(width_inches * 72 / (text.get_fontsize() * TITLE_CHAR_EMS)))
+    text.set_text(textwrap.fill(text.get_text(), room))
+
+
+def _wrap_titles(fig, width_inches: float) -> None:
+    """Fit the figure title to the figure and each axes title to its axes, so none is cut off."""
+    _wrap(fig._suptitle, width_inches)  # matplotlib keeps the suptitle here; no public getter
+    for ax in fig.axes:
+        _wrap(ax.title, ax.get_position().width * width_inches)
+
+
 def save(fig, folder: Path, name: str, footer: str = "") -> list[Path]:
     """Write the figure as PNG and SVG, ``footer`` (the machine and run it shows) along its bottom.
 
@@ -83,6 +100,7 @@ def save(fig, folder: Path, name: str, footer: str = "") -> list[Path]:
     """
     paths = [folder / f"{name}.png", folder / f"{name}.svg"]
     width, height = fig.get_size_inches()
+    _wrap_titles(fig, width)
     lines = footer_lines(footer, width) if footer else []
     line_height = 1.3 * FOOTER_POINTS / 72 / height
     if lines:
@@ -197,7 +215,8 @@ def variant_legend(fig, drawn: list[str], variants: list[str], fill_note: bool =
     handles = [plt.Line2D([], [], marker="o", linestyle="", color=color(v, variants), markersize=7,
                           label=short_label(v)) for v in drawn]
     if fill_note:
-        dot = {"marker": "o", "linestyle": "", "color": "#333333"}
+        # grey, not black: a black dot is baseline's colour, and the key must not read as a variant
+        dot = {"marker": "o", "linestyle": "", "color": "#999999", "markeredgecolor": "#555555"}
         handles += [plt.Line2D([], [], label="filled: BH q < 5%", **dot),
                     plt.Line2D([], [], markerfacecolor="white", label="hollow: not significant",
                                **dot)]
