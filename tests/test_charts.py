@@ -176,3 +176,19 @@ def test_mixed_io_chart_sets_the_cpu_share_beside_what_the_io_thread_leaves(figu
             if fast in (line.get_color(), line.get_markeredgecolor())]
     assert ("o", pytest.approx(60.0, rel=0.01)) in mine and ("D", pytest.approx(95.0, rel=0.01)) in mine
     assert "GIL left idle" in shares.get_title()
+
+
+def test_long_titles_stay_inside_the_figure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A title longer than its figure is broken into lines, not cut off at the edge (giltest_rates' was)."""
+    monkeypatch.setattr(charts.plt, "close", lambda fig: None)  # keep the figure to measure it
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot([0, 1], [0, 1])
+    ax.set_title("an axes title that is far too long for an axes of this width " * 2)
+    fig.suptitle("a figure title that is far too long for a figure six inches wide " * 2)
+    charts.save(fig, tmp_path, "long_titles", footer="machine · run")
+    renderer = fig.canvas.get_renderer()
+    figure_box = fig.bbox
+    for title in (fig._suptitle, ax.title):
+        box = title.get_window_extent(renderer)
+        assert box.x0 >= figure_box.x0 - 1 and box.x1 <= figure_box.x1 + 1, title.get_text()
+    plt.close(fig)
