@@ -20,6 +20,7 @@ RESULTS ?=
 PYPERFORMANCE ?=
 OUT     ?=
 ALLOW_DIRTY ?=
+ROUNDS  ?=
 
 JOBS_ARG = $(if $(JOBS),--jobs $(JOBS))
 DICT_ARG = $(if $(DICT),--dict "$(DICT)")
@@ -48,7 +49,7 @@ variants:
 	$(HARNESS) variants
 
 bench:
-	$(HARNESS) bench $(if $(VARIANTS),--variants "$(VARIANTS)") $(if $(BENCH),--bench "$(BENCH)") --flavor $(FLAVOR) $(if $(QUICK),--quick) $(if $(PYPERFORMANCE),--pyperformance $(PYPERFORMANCE)) $(if $(ALLOW_DIRTY),--allow-dirty) $(JOBS_ARG)
+	$(HARNESS) bench $(if $(VARIANTS),--variants "$(VARIANTS)") $(if $(BENCH),--bench "$(BENCH)") --flavor $(FLAVOR) $(if $(QUICK),--quick) $(if $(PYPERFORMANCE),--pyperformance $(PYPERFORMANCE)) $(if $(ALLOW_DIRTY),--allow-dirty) $(if $(ROUNDS),--rounds $(ROUNDS)) $(JOBS_ARG)
 
 sweep-dict:
 	$(HARNESS) sweep-dict --flavor $(FLAVOR) $(if $(QUICK),--quick) $(JOBS_ARG)

@@ -230,6 +230,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         raise UsageError(f"flavor {args.flavor} is for finding bugs: its sanitizer distorts every timing, so the "
                          f"benchmarks refuse it; benchmark flavors: {', '.join(benchable)}")
     select(args.bench.split() or None)  # bad names fail here, before any install or build
+    if args.rounds is not None and args.rounds < 1:
+        raise UsageError(f"--rounds must be at least 1, not {args.rounds}")
     if args.pyperformance not in PYPERFORMANCE_SELECTIONS:
         raise UsageError(
             f"unknown --pyperformance {args.pyperformance!r}; valid: {', '.join(PYPERFORMANCE_SELECTIONS)}"

@@ -56,7 +56,8 @@ class Plan:
 
     @staticmethod
     def make(
-        variants: list[str], benches: list[str], flavor: str, quick: bool, pyperformance: str = "subset"
+        variants: list[str], benches: list[str], flavor: str, quick: bool, pyperformance: str = "subset",
+        rounds: int | None = None,
     ) -> "Plan":
         # QUICK: one round, one pyperf process per variant (under 10 minutes for two variants).
         # Full: FULL_ROUNDS interleaved rounds of FULL_PROCESSES processes, FULL_VALUES values
@@ -64,7 +65,12 @@ class Plan:
         # ten a side to tell a few per cent, so processes rather than values per process.
         # pyperformance chunks run once per variant (pyperformance spreads its own
         # processes), --fast under QUICK.
-        rounds, processes, values = (1, 1, 0) if quick else (FULL_ROUNDS, FULL_PROCESSES, FULL_VALUES)
+        # ``rounds`` overrides FULL_ROUNDS for a full run (a session too short for five); a
+        # QUICK run has one round whatever it says.
+        if rounds is not None and rounds < 1:
+            raise UsageError(f"--rounds must be at least 1, not {rounds}")
+        default_rounds = FULL_ROUNDS if rounds is None else rounds
+        rounds, processes, values = (1, 1, 0) if quick else (default_rounds, FULL_PROCESSES, FULL_VALUES)
         chunks = (
             tuple((job.label, job.suite_benchmarks) for job in jobs_of(PYPERFORMANCE, pyperformance))
             if PYPERFORMANCE in benches
@@ -294,7 +300,7 @@ def merge_sidecars(chunks: list[Path], dest: Path) -> Path:
 
 def bench(variants: list[str], benches: list[str] | None, flavor: str = DEFAULT_FLAVOR, quick: bool = False,
           jobs: int | None = None, pyperformance: str = "subset", allow_dirty: bool = False, *,
-          results: Path) -> Path:
+          results: Path, rounds: int | None = None) -> Path:
     """Build what is missing, run the matrix (or resume it) under the results root
     ``results``, merge; return the run folder.
 
@@ -308,7 +314,7 @@ def bench(variants: list[str], benches: list[str] | None, flavor: str = DEFAULT_
     specs = {name: builder.resolve(name, flavor) for name in variants}  # bad names fail first
     environs = runtime_environs(variants)
     chosen = select(benches)
-    plan = Plan.make(variants, chosen, flavor, quick, pyperformance)
+    plan = Plan.make(variants, chosen, flavor, quick, pyperformance, rounds)
     steps = steps_of(plan)  # an unknown pyperformance selection fails here, before any build
     for spec in specs.values():
         builder.build(spec, jobs)
@@ -386,7 +392,7 @@ def main(argv: list[str]) -> int:
     if "baseline" not in variants:
         variants.insert(0, "baseline")  # every ratio is against it
     run_dir = bench(variants, args.bench.split() or None, args.flavor, args.quick, args.jobs, args.pyperformance,
-                    allow_dirty=args.allow_dirty, results=results)
+                    allow_dirty=args.allow_dirty, results=results, rounds=args.rounds)
     from . import publish
 
     publish.run(run_dir, results)

@@ -14,6 +14,11 @@ from dataclasses import dataclass
 
 from .config import DEFAULT_FLAVOR
 
+# scripts.matrix.FULL_ROUNDS, repeated here for the help text: options is imported outside
+# the harness venv, where scripts.matrix (pyperf) cannot be; tests/test_matrix.py checks that
+# the two agree.
+FULL_ROUNDS_DEFAULT = 5
+
 
 @dataclass(frozen=True)
 class Option:
@@ -44,6 +49,9 @@ BENCH: tuple[Option, ...] = (
                       "or pyperformance (the general-cost suite, not in the default)"),
     Option("--pyperformance", "with --bench pyperformance: the subset of bench/pyperformance.toml (default) "
                               "or the whole suite", default="subset", metavar="subset|all"),
+    Option("--rounds", f"interleaved rounds of a full run (default {FULL_ROUNDS_DEFAULT}; each gives every "
+                       "variant 2 processes per benchmark): fewer to fit a session, more for a tighter interval",
+           default=None, value_type=int),
     FLAVOR, QUICK, RESULTS, ALLOW_DIRTY, JOBS,
 )
 SWEEP: tuple[Option, ...] = (FLAVOR, QUICK, RESULTS, ALLOW_DIRTY, JOBS)

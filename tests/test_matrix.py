@@ -289,3 +289,31 @@ def test_instruction_counts_run_once_with_the_scripts_repetitions_quick_or_not()
     cmd, _ = matrix.step_command(None, Path(sys.executable), job, quick, tmp)
     assert "--instructions-reps" not in cmd  # 20 repetitions measured a few per cent of noise
     assert "--processes" not in cmd
+
+
+def test_rounds_override_the_full_default_but_not_quick():
+    from scripts import options
+
+    assert options.FULL_ROUNDS_DEFAULT == matrix.FULL_ROUNDS  # the help text tells the truth
+    assert matrix.Plan.make(["baseline"], ["giltest"], "release", False).rounds == matrix.FULL_ROUNDS
+    three = matrix.Plan.make(["baseline"], ["giltest"], "release", False, rounds=3)
+    assert (three.rounds, three.processes_per_variant) == (3, 3 * matrix.FULL_PROCESSES)
+    assert matrix.Plan.make(["baseline"], ["giltest"], "release", True, rounds=3).rounds == 1
+    # a different number of rounds is a different plan: it never resumes a run of another
+    assert three != matrix.Plan.make(["baseline"], ["giltest"], "release", False)
+
+
+def test_rounds_below_one_are_refused():
+    with pytest.raises(UsageError, match="at least 1"):
+        matrix.Plan.make(["baseline"], ["giltest"], "release", False, rounds=0)
+
+
+def test_rounds_reach_the_venv_side():
+    import argparse
+
+    from scripts import options
+
+    args = options.add(argparse.ArgumentParser(), options.BENCH).parse_args(["--rounds", "3"])
+    assert options.forward(args, options.BENCH) == ["--rounds", "3"]
+    assert options.forward(options.add(argparse.ArgumentParser(), options.BENCH).parse_args([]),
+                           options.BENCH) == []
