@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import deps, patches, pcbuild, source, ui
+from . import deps, folder_lock, patches, pcbuild, source, ui
 from .config import ROOT, Flavor, Pin, Table, Variant, build_name, load_pin, load_table
 from .errors import HarnessError, UsageError
 from .patch_hooks import settings
@@ -401,41 +401,17 @@ def _build_windows(spec: BuildSpec) -> Path:
     return tree
 
 
-class _BuildLock:
-    """An exclusive lock on one build folder: a second build of the same name waits, not tramples.
-
-    Two harness commands building the same variant at once (make test beside make bench, a
-    queued build) would otherwise remove each other's files. POSIX only (fcntl); on Windows
-    a no-op.
-    """
-
-    def __init__(self, spec: BuildSpec) -> None:
-        self.path = spec.directory.parent / f".{spec.name}.lock"
-        self.name = spec.name
-        self.handle = None
-
-    def __enter__(self) -> "_BuildLock":
-        if os.name != "posix":
-            return self
-        import fcntl
-
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.handle = self.path.open("w")
-        try:
-            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            ui.step(f"{self.name}: another harness command is building it; waiting for it to finish")
-            fcntl.flock(self.handle, fcntl.LOCK_EX)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.handle is not None:
-            self.handle.close()  # closing releases the lock
+def build_lock(spec: BuildSpec):
+    """An exclusive lock on one build folder: a second build of the same name waits, not tramples."""
+    return folder_lock.exclusive(
+        spec.directory.parent / f".{spec.name}.lock",
+        lambda: ui.step(f"{spec.name}: another harness command is building it; waiting for it to finish"),
+    )
 
 
 def build(spec: BuildSpec, jobs: int | None = None) -> Path:
     """Build ``spec`` if needed (one build per folder at a time); return the path of its variant.json."""
-    with _BuildLock(spec):
+    with build_lock(spec):
         return _build_locked(spec, jobs)
 
 

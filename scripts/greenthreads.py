@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import build as builder
-from . import ui
+from . import folder_lock, ui
 from .config import DEFAULT_FLAVOR, ROOT
 from .errors import HarnessError
 
@@ -67,7 +67,20 @@ def requirements() -> list[str]:
 
 
 def venv_python(spec: builder.BuildSpec) -> Path:
-    """A venv of the build's interpreter with the pinned green-thread libraries; return its python."""
+    """A venv of the build's interpreter with the pinned green-thread libraries; return its python.
+
+    One command at a time makes it: two green-thread checks of one variant at once would
+    remove each other's half-made venv (both then failed in ensurepip).
+    """
+    with folder_lock.exclusive(
+        spec.directory / ".greenthreads-venv.lock",
+        lambda: ui.step(f"{spec.name}: another harness command is making its green-thread venv; waiting"),
+    ):
+        return _venv_python_locked(spec)
+
+
+def _venv_python_locked(spec: builder.BuildSpec) -> Path:
+    """venv_python() under the lock."""
     venv = spec.directory / "greenthreads-venv"
     python = venv / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
     wanted = "\n".join(requirements())

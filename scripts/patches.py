@@ -23,7 +23,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import ui
+from . import folder_lock, ui
 from .config import ROOT, Pin
 from .errors import HarnessError, UsageError
 
@@ -170,30 +170,6 @@ def stamp_text(patches: list[Patch]) -> str:
     return "".join(f"{p.name} {p.sha256}\n" for p in patches)
 
 
-class _SourceLock:
-    """An exclusive lock on a version's src/ folder while a tree is made or swapped.
-
-    Two harness commands applying patch sets at once (a build beside a PATCHES_FROM run)
-    would otherwise remove each other's half-made trees as stale. POSIX only (fcntl).
-    """
-
-    def __init__(self, folder: Path) -> None:
-        self.path = folder / ".apply.lock"
-        self.handle = None
-
-    def __enter__(self) -> "_SourceLock":
-        if os.name == "posix":
-            import fcntl
-
-            self.handle = self.path.open("w")
-            fcntl.flock(self.handle, fcntl.LOCK_EX)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.handle is not None:
-            self.handle.close()
-
-
 def apply_set(pristine: Path, patches: list[Patch], tag: str = "") -> Path:
     """Return the source tree for a patch set, creating it atomically if needed.
 
@@ -201,7 +177,9 @@ def apply_set(pristine: Path, patches: list[Patch], tag: str = "") -> Path:
     """
     if not patches:
         return pristine
-    with _SourceLock(pristine.parent):
+    # Two harness commands applying patch sets at once (a build beside a PATCHES_FROM
+    # run) would otherwise remove each other's half-made trees as stale.
+    with folder_lock.exclusive(pristine.parent / ".apply.lock"):
         return _apply_set_locked(pristine, patches, tag)
 
 

@@ -392,14 +392,55 @@ def test_a_second_build_of_the_same_folder_waits_for_the_first(tmp_path: Path, m
     monkeypatch.setattr(builder, "BUILD", tmp_path)
     spec = builder.resolve("baseline", "asan")
     order: list[str] = []
-    first = builder._BuildLock(spec).__enter__()
-    waiter = threading.Thread(target=lambda: (builder._BuildLock(spec).__enter__(), order.append("second")))
+    first = builder.build_lock(spec)
+    first.__enter__()
+    second = builder.build_lock(spec)
+    waiter = threading.Thread(target=lambda: (second.__enter__(), order.append("second")))
     waiter.start()
     waiter.join(0.3)
     order.append("first done")
     first.__exit__(None, None, None)
     waiter.join(5)
+    second.__exit__(None, None, None)
     assert order == ["first done", "second"]
+
+
+def test_two_green_thread_checks_make_one_venv_after_the_other(tmp_path: Path, monkeypatch):
+    """Two `make green-threads` of one variant at once both failed: each removed the other's half-made venv."""
+    import subprocess
+    import threading
+    import time
+
+    from scripts import greenthreads
+
+    monkeypatch.setattr(builder.BuildSpec, "directory", property(lambda self: tmp_path))
+    spec = builder.resolve("native_condition", "release")
+    active: list[int] = []
+    overlapped: list[bool] = []
+
+    def fake_run(cmd, **kwargs):
+        active.append(1)
+        overlapped.append(len(active) > 1)
+        if cmd[1:3] == ["-m", "venv"]:
+            python = Path(cmd[3]) / "bin" / "python"
+            python.parent.mkdir(parents=True, exist_ok=True)
+            python.write_text("")
+        time.sleep(0.05)
+        active.pop()
+        return subprocess.CompletedProcess(cmd, 0, "", "")
+
+    monkeypatch.setattr(greenthreads.subprocess, "run", fake_run)
+    monkeypatch.setattr(greenthreads.builder, "run_env", lambda spec: {})
+    monkeypatch.setattr(greenthreads, "ROOT", tmp_path)
+    results: list[Path] = []
+    threads = [threading.Thread(target=lambda: results.append(greenthreads.venv_python(spec))) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert len(results) == 2 and results[0] == results[1]
+    # The first made the venv (two commands); the second found it made and ran none.
+    assert overlapped == [False, False]
 
 
 def test_the_reference_step_builds_baseline_once(tmp_path: Path, monkeypatch):
