@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import time
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -401,7 +402,7 @@ def _build_windows(spec: BuildSpec) -> Path:
     return tree
 
 
-def build_lock(spec: BuildSpec):
+def build_lock(spec: BuildSpec) -> AbstractContextManager[None]:
     """An exclusive lock on one build folder: a second build of the same name waits, not tramples."""
     return folder_lock.exclusive(
         spec.directory.parent / f".{spec.name}.lock",
